@@ -1,0 +1,107 @@
+//! Running external commands with errors that name the command and show the
+//! tail of its output.
+
+use crate::error::{Error, Result};
+use std::process::{Command, Stdio};
+
+/// Lines of output shown to the user when a command fails.
+const TAIL_LINES: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status == 0
+    }
+}
+
+/// Shell-like rendering of a command for messages and logs.
+pub fn to_shell(cmd: &Command) -> String {
+    let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
+    parts.extend(cmd.get_args().map(|a| {
+        let a = a.to_string_lossy();
+        if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        } else {
+            a.into_owned()
+        }
+    }));
+    parts.join(" ")
+}
+
+/// Runs `cmd`, capturing output; a spawn failure is an error, a non-zero
+/// exit is not (see `run_checked`).
+pub fn run(cmd: &mut Command) -> Result<Output> {
+    tracing::debug!(command = %to_shell(cmd), "running");
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::new(format!("could not run `{}`: {e}", to_shell(cmd))))?;
+    let output = Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    tracing::debug!(status = output.status, stdout = %output.stdout, stderr = %output.stderr, "finished");
+    Ok(output)
+}
+
+/// Runs `cmd` and fails, naming it and showing its output's tail, unless it
+/// exits 0.
+pub fn run_checked(cmd: &mut Command) -> Result<Output> {
+    let out = run(cmd)?;
+    if out.success() {
+        return Ok(out);
+    }
+    Err(Error::new(format!(
+        "`{}` failed with exit code {}:\n{}",
+        to_shell(cmd),
+        out.status,
+        tail(&format!("{}{}", out.stdout, out.stderr), TAIL_LINES)
+    )))
+}
+
+/// The last `n` lines of `text`, indented for display under a message.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(n);
+    lines[start..]
+        .iter()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_names_command_and_output() {
+        let err =
+            run_checked(Command::new("sh").args(["-c", "echo boom >&2; exit 3"])).unwrap_err();
+        assert!(
+            err.message
+                .contains("`sh -c 'echo boom >&2; exit 3'` failed with exit code 3"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("boom"));
+    }
+
+    #[test]
+    fn missing_program_is_an_error_not_a_panic() {
+        let err = run(&mut Command::new("/nonexistent/prog")).unwrap_err();
+        assert!(err.message.contains("/nonexistent/prog"));
+    }
+
+    #[test]
+    fn tail_keeps_last_lines() {
+        assert_eq!(tail("a\nb\nc", 2), "    b\n    c");
+    }
+}

@@ -1,0 +1,222 @@
+//! The effective config: schema defaults, deep-merged with the user's
+//! config.toml, with secrets filled in. Pure: values in, values out.
+
+use crate::schema::{self, KEYS};
+use serde_json::{Map, Value};
+
+/// Every key's default, as a nested object.
+pub fn defaults() -> Value {
+    let mut root = Value::Object(Map::new());
+    for k in KEYS {
+        set_path(&mut root, k.path, k.default.to_json());
+    }
+    root
+}
+
+/// `over` merged into `base`: tables merge key by key, anything else replaces.
+pub fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+/// Secrets that live in state/, not in config.toml.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Secrets {
+    pub traefik_api_password: Option<String>,
+}
+
+/// Defaults + user config + secrets. A secret set in config.toml wins.
+pub fn effective(user: &Value, secrets: &Secrets) -> Value {
+    let mut v = defaults();
+    merge(&mut v, user);
+    if let Some(pw) = &secrets.traefik_api_password
+        && get(&v, "traefik_api.password").and_then(Value::as_str) == Some("")
+    {
+        set_path(&mut v, "traefik_api.password", Value::from(pw.as_str()));
+    }
+    v
+}
+
+pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |cur, part| cur.get(part))
+}
+
+/// Sets `path`, creating intermediate objects (replacing non-objects).
+pub fn set_path(root: &mut Value, path: &str, value: Value) {
+    let mut cur = root;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        let obj = cur.as_object_mut().expect("just made an object");
+        if parts.peek().is_none() {
+            obj.insert(part.to_string(), value);
+            return;
+        }
+        cur = obj
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// Replaces every non-empty secret with a mask, for display.
+pub fn mask_secrets(v: &mut Value) {
+    for k in KEYS.iter().filter(|k| k.secret) {
+        if let Some(s) = get(v, k.path).and_then(Value::as_str)
+            && !s.is_empty()
+        {
+            set_path(v, k.path, Value::from("********"));
+        }
+    }
+    // Free-form authenticator settings often hold client secrets.
+    if let Some(auth) = v.get_mut("auth").and_then(Value::as_object_mut) {
+        for (class, traits) in auth.iter_mut() {
+            if !class.starts_with(|c: char| c.is_ascii_uppercase()) {
+                continue;
+            }
+            if let Some(traits) = traits.as_object_mut() {
+                for (name, val) in traits.iter_mut() {
+                    let lower = name.to_ascii_lowercase();
+                    if (lower.contains("secret") || lower.contains("password")) && val.is_string() {
+                        *val = Value::from("********");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A TOML table as JSON (dates become strings).
+pub fn toml_to_json(t: &toml::Table) -> Value {
+    fn conv(v: &toml::Value) -> Value {
+        match v {
+            toml::Value::String(s) => Value::from(s.as_str()),
+            toml::Value::Integer(i) => Value::from(*i),
+            toml::Value::Float(f) => Value::from(*f),
+            toml::Value::Boolean(b) => Value::from(*b),
+            toml::Value::Datetime(d) => Value::from(d.to_string()),
+            toml::Value::Array(a) => Value::Array(a.iter().map(conv).collect()),
+            toml::Value::Table(t) => {
+                Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+            }
+        }
+    }
+    Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+}
+
+/// Keys in `user` that the schema does not know (and are not free-form).
+pub fn unknown_keys(user: &Value) -> Vec<String> {
+    let mut out = vec![];
+    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        let Some(obj) = v.as_object() else { return };
+        for (k, child) in obj {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            if schema::lookup(&path).is_some() || schema::is_free_form(&path) {
+                continue;
+            }
+            if child.is_object() && (schema::is_table(&path) || is_auth_class(&path)) {
+                walk(child, &path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    fn is_auth_class(path: &str) -> bool {
+        path.strip_prefix("auth.")
+            .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
+    }
+    walk(user, "", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_have_tljh_values() {
+        let d = defaults();
+        assert_eq!(get(&d, "http.port"), Some(&json!(80)));
+        assert_eq!(get(&d, "services.cull.every"), Some(&json!(60)));
+        assert_eq!(get(&d, "limits.memory"), Some(&Value::Null));
+        assert_eq!(get(&d, "users.extra_user_groups"), Some(&json!({})));
+    }
+
+    #[test]
+    fn user_values_override_and_merge() {
+        let user =
+            json!({"http": {"port": 8080}, "auth": {"GitHubOAuthenticator": {"client_id": "x"}}});
+        let e = effective(&user, &Secrets::default());
+        assert_eq!(get(&e, "http.port"), Some(&json!(8080)));
+        assert_eq!(get(&e, "http.address"), Some(&json!("")));
+        assert_eq!(
+            get(&e, "auth.type"),
+            Some(&json!("firstuseauthenticator.FirstUseAuthenticator"))
+        );
+        assert_eq!(
+            get(&e, "auth.GitHubOAuthenticator.client_id"),
+            Some(&json!("x"))
+        );
+    }
+
+    #[test]
+    fn secret_from_state_unless_overridden() {
+        let s = Secrets {
+            traefik_api_password: Some("gen".into()),
+        };
+        assert_eq!(
+            get(&effective(&json!({}), &s), "traefik_api.password"),
+            Some(&json!("gen"))
+        );
+        let user = json!({"traefik_api": {"password": "mine"}});
+        assert_eq!(
+            get(&effective(&user, &s), "traefik_api.password"),
+            Some(&json!("mine"))
+        );
+    }
+
+    #[test]
+    fn masking_hides_secrets() {
+        let mut e = effective(
+            &json!({"auth": {"GitHubOAuthenticator": {"client_secret": "s", "client_id": "i"}}}),
+            &Secrets {
+                traefik_api_password: Some("gen".into()),
+            },
+        );
+        mask_secrets(&mut e);
+        assert_eq!(get(&e, "traefik_api.password"), Some(&json!("********")));
+        assert_eq!(
+            get(&e, "auth.GitHubOAuthenticator.client_secret"),
+            Some(&json!("********"))
+        );
+        assert_eq!(
+            get(&e, "auth.GitHubOAuthenticator.client_id"),
+            Some(&json!("i"))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_listed() {
+        let user = json!({"users": {"admins": ["a"], "admin": ["b"]}, "auth": {"Foo": {"bar": 1}, "allow_all": true}, "nope": 1});
+        let mut u = unknown_keys(&user);
+        u.sort();
+        assert_eq!(u, vec!["auth.allow_all", "nope", "users.admins"]);
+    }
+}

@@ -1,0 +1,83 @@
+//! `hubcfg bootstrap` flags. Every pinned URL and sha256 can be overridden by
+//! a flag or an environment variable (mirrors, air-gapped sites).
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum UserEnvKind {
+    /// Miniforge (conda) in $PREFIX/user.
+    #[default]
+    Conda,
+    /// A plain venv from the system python3.
+    Venv,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct BootstrapArgs {
+    /// Admin user, optionally with a FirstUse password (`NAME:PASSWORD`; the
+    /// password may contain ':'). Repeatable; adds to users.admin.
+    #[arg(long = "admin", value_name = "NAME[:PASSWORD]", num_args = 1.., action = clap::ArgAction::Append)]
+    pub admins: Vec<String>,
+
+    /// Kind of user environment.
+    #[arg(long, value_enum, default_value_t = UserEnvKind::Conda, env = "HUBCFG_USER_ENV")]
+    pub user_env: UserEnvKind,
+
+    /// Miniforge installer URL (overrides the pinned one).
+    #[arg(long, env = "HUBCFG_MINIFORGE_URL", requires = "miniforge_sha256")]
+    pub miniforge_url: Option<String>,
+    /// sha256 of the Miniforge installer at --miniforge-url.
+    #[arg(long, env = "HUBCFG_MINIFORGE_SHA256")]
+    pub miniforge_sha256: Option<String>,
+
+    /// Traefik release tarball URL (overrides the pinned one).
+    #[arg(long, env = "HUBCFG_TRAEFIK_URL", requires = "traefik_sha256")]
+    pub traefik_url: Option<String>,
+    /// sha256 of the tarball at --traefik-url.
+    #[arg(long, env = "HUBCFG_TRAEFIK_SHA256")]
+    pub traefik_sha256: Option<String>,
+
+    /// Python package index for the hub and user environments (default: the
+    /// machine's pip configuration).
+    #[arg(long, env = "HUBCFG_PIP_INDEX_URL")]
+    pub pip_index_url: Option<String>,
+
+    /// requirements.txt to install into the user environment.
+    #[arg(long, value_name = "URL")]
+    pub user_requirements_txt_url: Option<String>,
+    /// Carry on when --user-requirements-txt-url fails to install.
+    #[arg(long)]
+    pub allow_requirements_failure: bool,
+
+    /// Install on an OS hubcfg does not support.
+    #[arg(long)]
+    pub skip_os_check: bool,
+
+    /// Serve a status page with the install log on port 80 until the hub is up.
+    #[arg(long)]
+    pub show_progress_page: bool,
+
+    /// Seconds to wait for the hub to answer after starting it.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub hub_timeout: u64,
+}
+
+/// `NAME[:PASSWORD]`, split at the first ':' so passwords may contain ':'.
+pub fn parse_admin(spec: &str) -> (&str, Option<&str>) {
+    match spec.split_once(':') {
+        Some((name, pw)) => (name, Some(pw)),
+        None => (spec, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_may_contain_colons() {
+        assert_eq!(parse_admin("me:a:b"), ("me", Some("a:b")));
+        assert_eq!(parse_admin("me"), ("me", None));
+        assert_eq!(parse_admin("me:"), ("me", Some("")));
+    }
+}

@@ -1,0 +1,17 @@
+//! hubcfg: a Littlest JupyterHub installer and config tool in one binary.
+//!
+//! Pure logic (schema, effective config, rendering, username mapping) lives in
+//! modules without I/O; side effects sit behind modules named for what they
+//! touch (fsutil, cmd, systemd, users, install steps).
+
+pub mod cli;
+pub mod cmd;
+pub mod effective;
+pub mod error;
+pub mod fsutil;
+pub mod install;
+pub mod paths;
+pub mod render;
+pub mod schema;
+pub mod systemd;
+pub mod users;

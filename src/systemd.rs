@@ -1,0 +1,69 @@
+//! systemd behind a small trait, so reload and install logic can be tested
+//! without a running systemd.
+
+use crate::cmd;
+use crate::error::Result;
+use std::process::Command;
+
+pub trait ServiceManager {
+    fn daemon_reload(&self) -> Result<()>;
+    fn restart(&self, unit: &str) -> Result<()>;
+    fn enable(&self, unit: &str) -> Result<()>;
+    fn is_enabled(&self, unit: &str) -> bool;
+    /// `systemctl is-active`'s word: active, activating, failed, inactive…
+    fn active_state(&self, unit: &str) -> String;
+    /// A few lines saying why a unit is in its state (for error messages).
+    fn status_summary(&self, unit: &str) -> String;
+    /// The last `lines` lines of the unit's journal.
+    fn journal_tail(&self, unit: &str, lines: usize) -> String;
+}
+
+/// The real thing: `systemctl` and `journalctl` on PATH.
+pub struct Systemctl;
+
+fn systemctl(args: &[&str]) -> Command {
+    let mut c = Command::new("systemctl");
+    c.args(args);
+    c
+}
+
+impl ServiceManager for Systemctl {
+    fn daemon_reload(&self) -> Result<()> {
+        cmd::run_checked(&mut systemctl(&["daemon-reload"])).map(drop)
+    }
+
+    fn restart(&self, unit: &str) -> Result<()> {
+        // reset-failed lets a unit that hit its start rate limit start again.
+        let _ = cmd::run(&mut systemctl(&["reset-failed", unit]));
+        cmd::run_checked(&mut systemctl(&["restart", unit])).map(drop)
+    }
+
+    fn enable(&self, unit: &str) -> Result<()> {
+        cmd::run_checked(&mut systemctl(&["enable", unit])).map(drop)
+    }
+
+    fn is_enabled(&self, unit: &str) -> bool {
+        cmd::run(&mut systemctl(&["is-enabled", "--quiet", unit]))
+            .map(|o| o.success())
+            .unwrap_or(false)
+    }
+
+    fn active_state(&self, unit: &str) -> String {
+        cmd::run(&mut systemctl(&["is-active", unit]))
+            .map(|o| o.stdout.trim().to_string())
+            .unwrap_or_else(|e| format!("unknown ({})", e.message))
+    }
+
+    fn status_summary(&self, unit: &str) -> String {
+        cmd::run(&mut systemctl(&["status", "--no-pager", "--lines=0", unit]))
+            .map(|o| o.stdout.trim_end().to_string())
+            .unwrap_or_else(|e| e.message)
+    }
+
+    fn journal_tail(&self, unit: &str, lines: usize) -> String {
+        let n = lines.to_string();
+        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", "-n", &n, "-u", unit]))
+            .map(|o| o.stdout.trim_end().to_string())
+            .unwrap_or_else(|e| e.message)
+    }
+}
