@@ -6,9 +6,12 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod effective;
 pub mod error;
 pub mod fsutil;
+pub mod http;
+pub mod hub_probe;
 pub mod install;
 pub mod paths;
 pub mod render;

@@ -15,6 +15,9 @@ pub struct Ctx<'a> {
     pub paths: &'a Paths,
     pub args: &'a BootstrapArgs,
     pub services: &'a dyn ServiceManager,
+    /// Set by steps that changed something the running hub or proxy uses, so
+    /// the services step knows to restart them.
+    pub restart_needed: std::cell::Cell<bool>,
 }
 
 /// One idempotent install step.

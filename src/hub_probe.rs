@@ -1,0 +1,103 @@
+//! Is the hub really up? `GET <scheme>://<addr>:<port><base_url>hub/api`
+//! through Traefik must answer 200.
+
+use crate::effective::get;
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// The URL a user's request would take, from the effective config.
+pub fn hub_api_url(effective: &Value) -> String {
+    let https = get(effective, "https.enabled").and_then(Value::as_bool) == Some(true);
+    let (scheme, section) = if https {
+        ("https", "https")
+    } else {
+        ("http", "http")
+    };
+    let address = get(effective, &format!("{section}.address"))
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty() && *a != "0.0.0.0" && *a != "::")
+        .unwrap_or("127.0.0.1");
+    let host = if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
+    };
+    let port = get(effective, &format!("{section}.port"))
+        .and_then(Value::as_i64)
+        .unwrap_or(if https { 443 } else { 80 });
+    let base = get(effective, "base_url")
+        .and_then(Value::as_str)
+        .unwrap_or("/");
+    let base = base.trim_end_matches('/');
+    format!("{scheme}://{host}:{port}{base}/hub/api")
+}
+
+/// Polls `url` until it answers 200 or `timeout` passes; the error says what
+/// the last attempt saw.
+pub fn wait_ready(url: &str, timeout: Duration) -> Result<Duration> {
+    let start = Instant::now();
+    let client = crate::http::probe_client(Duration::from_secs(5))?;
+    let mut last;
+    loop {
+        last = match client.get(url).send() {
+            Ok(r) if r.status().as_u16() == 200 => return Ok(start.elapsed()),
+            Ok(r) => format!("HTTP {}", r.status()),
+            Err(e) => error_chain(&e),
+        };
+        if start.elapsed() >= timeout {
+            return Err(Error::new(format!(
+                "the hub did not answer 200 at {url} within {}s (last answer: {last})",
+                timeout.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eff(user: Value) -> Value {
+        crate::effective::effective(&user, &Default::default())
+    }
+
+    #[test]
+    fn default_url() {
+        assert_eq!(hub_api_url(&eff(json!({}))), "http://127.0.0.1:80/hub/api");
+    }
+
+    #[test]
+    fn honours_port_address_base_url_and_https() {
+        let e = eff(
+            json!({"base_url": "/custom-base/", "http": {"port": 8080, "address": "10.0.0.5"}}),
+        );
+        assert_eq!(hub_api_url(&e), "http://10.0.0.5:8080/custom-base/hub/api");
+        let e = eff(json!({"base_url": "", "https": {"enabled": true, "port": 8443}}));
+        assert_eq!(hub_api_url(&e), "https://127.0.0.1:8443/hub/api");
+    }
+
+    #[test]
+    fn times_out_with_reason() {
+        // Nothing listens on port 9 of loopback.
+        let err = wait_ready("http://127.0.0.1:9/hub/api", Duration::from_millis(200)).unwrap_err();
+        assert!(
+            err.message.contains("did not answer 200"),
+            "{}",
+            err.message
+        );
+    }
+}
