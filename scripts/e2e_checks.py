@@ -82,8 +82,12 @@ def sh(script, check=True, timeout=600, user=None):
 
 
 def tail(text, n=15):
+    """The first error lines and the last n lines: enough to route a failure."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return "\n      ".join(lines[-n:])
+    if len(lines) > n:
+        errors = [line for line in lines[:-n] if re.match(r"\s*(error|hint|warning)\b", line, re.I)][:4]
+        lines = errors + ["..."] + lines[-n:]
+    return "\n      ".join(lines)
 
 
 def hubcfg(*args, check=True, timeout=600):
