@@ -580,6 +580,11 @@ def permissions():
         expect(p.stdout.strip() == "", f"unreadable for nobody:{group} in the user env: {p.stdout.split()}")
 
 
+def tljh_config_command():
+    p = sh("command -v tljh-config && tljh-config show", check=False)
+    expect(p.returncode == 0, f"`tljh-config show` failed: {tail(p.stdout + p.stderr, 5)}")
+
+
 def user_cannot_pip_install():
     as_nobody = "setpriv --reuid nobody --regid nogroup --groups jupyterhub-users -- env HOME=/tmp"
     p = sh(
@@ -687,6 +692,7 @@ CHECKS = [
     admin_spawns_and_runs_code,
     admin_unix_account,
     permissions,
+    tljh_config_command,
     user_cannot_pip_install,
     extensions_enabled,
     dummy_user_spawns_and_runs_code,
