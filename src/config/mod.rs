@@ -2,6 +2,89 @@
 //! (`validate`), comment-keeping edits (`edit`), the locked atomic file
 //! cycle (`file`) and the commands built from them (`commands`).
 
+pub mod commands;
 pub mod edit;
-pub mod value;
+pub mod file;
 pub mod validate;
+pub mod value;
+
+use crate::error::Result;
+use crate::fsutil::Outcome;
+use std::path::Path;
+use std::time::Duration;
+use toml_edit::DocumentMut;
+
+/// Default time to wait for another writer's lock.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Locks `path`, parses it (missing file = empty document), lets `edit`
+/// change the document, and writes it back atomically (mode 0600, owner
+/// kept) if the bytes changed. `edit` returns Err to abort without writing.
+/// No validation happens here: that is the caller's job (the config
+/// commands validate inside `edit`). An unparsable file is an error naming
+/// line and column and is never overwritten. A missing config directory is
+/// created with mode 0700.
+pub fn edit_locked(
+    path: &Path,
+    lock_timeout: Duration,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<()>,
+) -> Result<Outcome> {
+    file::check_writable(path)?;
+    file::ensure_config_dir(path)?;
+    let _lock = file::lock(path, lock_timeout)?;
+    let old = file::read(path)?;
+    let mut doc = file::parse(path, old.as_deref().unwrap_or(""))?;
+    edit(&mut doc)?;
+    file::write(path, old.as_deref(), &doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn edit_creates_dir_and_file_then_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config/config.toml");
+        let add = |d: &mut DocumentMut| {
+            edit::add_item(d, "users.admin", "alice".into())
+                .map(drop)
+                .map_err(Error::new)
+        };
+        assert_eq!(
+            edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, add).unwrap(),
+            Outcome::Created
+        );
+        assert_eq!(
+            edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, add).unwrap(),
+            Outcome::Unchanged
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(cfg.parent().unwrap()), 0o700);
+        assert_eq!(mode(&cfg), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&cfg).unwrap(),
+            "[users]\nadmin = [\"alice\"]\n"
+        );
+    }
+
+    #[test]
+    fn aborted_edit_and_bad_file_leave_bytes_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, "a = [\n").unwrap();
+        let err = edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, |_| Ok(())).unwrap_err();
+        assert!(err.message.contains("config.toml:"), "{}", err.message);
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "a = [\n");
+        std::fs::write(&cfg, "a = 1\n").unwrap();
+        let err = edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, |d| {
+            d.insert("b", toml_edit::value(2));
+            Err(Error::new("no"))
+        })
+        .unwrap_err();
+        assert_eq!(err.message, "no");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "a = 1\n");
+    }
+}
