@@ -47,8 +47,7 @@ pub fn show(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
             return print_json(&edit::to_json(&doc));
         }
         // Exactly as stored, comments and all.
-        std::io::stdout().write_all(text.unwrap_or_default().as_bytes())?;
-        return Ok(());
+        return out(&text.unwrap_or_default());
     };
     edit::split_key(key).map_err(Error::new)?;
     let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
@@ -88,16 +87,15 @@ fn show_effective(opts: &Opts, key: Option<&str>) -> Result<()> {
         None => {
             let mut unset = vec![];
             collect_nulls(&eff, "", &mut unset);
-            let mut out = format!(
+            let mut text = format!(
                 "# Effective configuration: defaults merged with {}; secrets masked.\n",
                 opts.config_path.display()
             );
             if !unset.is_empty() {
-                out.push_str(&format!("# Not set (none): {}\n", unset.join(", ")));
+                text.push_str(&format!("# Not set (none): {}\n", unset.join(", ")));
             }
-            out.push_str(&edit::json_to_document(&eff).to_string());
-            print!("{out}");
-            Ok(())
+            text.push_str(&edit::json_to_document(&eff).to_string());
+            out(&text)
         }
         Some(key) => match effective::get(&eff, key) {
             Some(Json::Null) => Err(Error::new(format!(
@@ -135,11 +133,18 @@ fn collect_nulls(v: &Json, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Writes to stdout; a closed pipe (`hubcfg show | head`) is not an error.
+fn out(text: &str) -> Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 fn print_json(v: &Json) -> Result<()> {
     let text = serde_json::to_string_pretty(v)
         .map_err(|e| Error::new(format!("could not format JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    out(&format!("{text}\n"))
 }
 
 /// Scalars plain, lists as TOML arrays, tables as TOML sections.
@@ -149,11 +154,10 @@ fn print_value(opts: &Opts, v: &Json) -> Result<()> {
     }
     let text = display_scalar_or_toml(v);
     if text.ends_with('\n') {
-        print!("{text}");
+        out(&text)
     } else {
-        println!("{text}");
+        out(&format!("{text}\n"))
     }
-    Ok(())
 }
 
 fn display_scalar_or_toml(v: &Json) -> String {
@@ -174,10 +178,13 @@ fn key_type_for(opts: &Opts, key: &str) -> Result<KeyType> {
     match validate::key_type(key) {
         Ok(t) => Ok(t),
         Err(_) if !opts.validate => Ok(KeyType::Loose),
-        Err(p) => Err(problem_error(&p).with_hint(format!(
-            "{}use --no-validate to write it anyway",
-            p.hint.map(|h| format!("{h}; ")).unwrap_or_default()
-        ))),
+        Err(p) => {
+            let hint = match &p.hint {
+                Some(h) => format!("{h} (--no-validate writes it anyway)"),
+                None => "use --no-validate to write it anyway".to_string(),
+            };
+            Err(problem_error(&p).with_hint(hint))
+        }
     }
 }
 
@@ -229,10 +236,10 @@ fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: 
         );
     }
     if opts.json {
-        println!(
-            "{}",
+        let _ = out(&format!(
+            "{}\n",
             json!({"changed": outcome.changed(), "file": opts.config_path, "key": key})
-        );
+        ));
         return;
     }
     if outcome.changed() {
@@ -265,8 +272,8 @@ pub fn set(opts: &Opts, key: &str, raw: &str) -> Result<()> {
     let parsed = match value::parse(raw, ty, opts.force_string) {
         Ok(p) => p,
         Err(_) if !opts.validate => value::parse(raw, KeyType::Loose, opts.force_string)
-            .map_err(|m| Error::new(format!("{key}: {m}")))?,
-        Err(m) => return Err(Error::new(format!("{key}: {m}"))),
+            .map_err(|m| Error::new(format!("`{key}` {m}")))?,
+        Err(m) => return Err(Error::new(format!("`{key}` {m}"))),
     };
     let value = match parsed {
         Parsed::Value(v) => v,
@@ -291,7 +298,7 @@ fn set_none(opts: &Opts, key: &str, ty: KeyType) -> Result<()> {
     };
     if !allowed {
         let d = default
-            .map(|d| format!(" (default: {})", display_scalar_or_toml(&d)))
+            .map(|d| format!(", {}", display_scalar_or_toml(&d)))
             .unwrap_or_default();
         return Err(Error::new(format!("`{key}` cannot be none")).with_hint(format!(
             "`hubcfg unset {key}` goes back to the default{d}; use --string to store the word \"none\""
@@ -330,8 +337,8 @@ fn parse_items(opts: &Opts, key: &str, raws: &[String]) -> Result<Vec<toml_edit:
         .map(|raw| match value::parse_item(raw, ty, opts.force_string) {
             Ok(v) => Ok(v),
             Err(_) if !opts.validate => value::parse_item(raw, KeyType::Loose, opts.force_string)
-                .map_err(|m| Error::new(format!("{key}: {m}"))),
-            Err(m) => Err(Error::new(format!("{key}: {m}"))),
+                .map_err(|m| Error::new(format!("`{key}` {m}"))),
+            Err(m) => Err(Error::new(format!("`{key}` {m}"))),
         })
         .collect()
 }
@@ -406,16 +413,18 @@ pub fn validate_file(opts: &Opts, path: Option<&Path>) -> Result<()> {
             .collect();
         print_json(&json!({"file": path, "valid": errors == 0, "problems": list}))?;
     } else {
+        let mut text = String::new();
         for p in &problems {
             if p.warning {
-                println!("warning: {p}");
+                text.push_str(&format!("warning: {p}\n"));
             } else {
-                println!("{p}");
+                text.push_str(&format!("{p}\n"));
             }
         }
         if errors == 0 {
-            println!("{}: ok", path.display());
+            text.push_str(&format!("{}: ok\n", path.display()));
         }
+        out(&text)?;
     }
     if errors > 0 {
         return Err(Error::new(format!(

@@ -173,7 +173,7 @@ fn parse_float(raw: &str) -> Option<f64> {
 fn parse_inline(raw: &str) -> Result<Value, String> {
     raw.trim().parse::<Value>().map_err(|e| {
         format!(
-            "`{raw}` is not a TOML array or table ({}); quote strings inside, \
+            "got `{raw}`, which is not a TOML array or table ({}); quote strings inside, \
              e.g. '[\"alice\", \"bob\"]', or use --string to store the text as is",
             e.message().trim_end()
         )
