@@ -48,7 +48,10 @@ pub fn reload(
     timeout: Duration,
 ) -> Result<Duration> {
     render().map_err(|mut e| {
-        e.message = format!("rendering the config failed, nothing was restarted: {}", e.message);
+        e.message = format!(
+            "rendering the config failed, nothing was restarted: {}",
+            e.message
+        );
         e
     })?;
     services.restart(component.unit())?;
@@ -111,7 +114,12 @@ fn indent(text: &str) -> String {
 
 /// The CLI entry: refuses a config with errors (nothing restarted), then
 /// reloads with the real systemd and renderer.
-pub fn run(paths: &Paths, config_path: &Path, component: Component, timeout: Duration) -> Result<()> {
+pub fn run(
+    paths: &Paths,
+    config_path: &Path,
+    component: Component,
+    timeout: Duration,
+) -> Result<()> {
     if !nix::unistd::geteuid().is_root() {
         return Err(
             Error::new("hubcfg needs root privileges to restart the hub and proxy")
@@ -244,7 +252,14 @@ mod tests {
     fn proxy_reload_restarts_traefik() {
         let url = serve(200);
         let fake = FakeServices::new("active");
-        reload(Component::Proxy, &fake, || Ok(()), &url, Duration::from_secs(10)).unwrap();
+        reload(
+            Component::Proxy,
+            &fake,
+            || Ok(()),
+            &url,
+            Duration::from_secs(10),
+        )
+        .unwrap();
         assert_eq!(*fake.calls.borrow(), vec!["restart traefik"]);
     }
 
@@ -259,7 +274,11 @@ mod tests {
             Duration::from_secs(1),
         )
         .unwrap_err();
-        assert!(err.message.contains("nothing was restarted"), "{}", err.message);
+        assert!(
+            err.message.contains("nothing was restarted"),
+            "{}",
+            err.message
+        );
         assert!(fake.calls.borrow().is_empty());
     }
 
@@ -267,13 +286,22 @@ mod tests {
     fn gives_up_after_timeout_and_says_why() {
         let url = serve(500);
         let fake = FakeServices::new("active");
-        let err = reload(Component::Proxy, &fake, || Ok(()), &url, Duration::from_secs(1))
-            .unwrap_err();
+        let err = reload(
+            Component::Proxy,
+            &fake,
+            || Ok(()),
+            &url,
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
         let m = &err.message;
         assert!(m.contains("did not answer 200"), "{m}");
         assert!(m.contains("500"), "{m}");
         assert!(m.contains("traefik: active"), "{m}");
-        assert!(m.contains("jupyterhub journal (20 lines): Traceback boom"), "{m}");
+        assert!(
+            m.contains("jupyterhub journal (20 lines): Traceback boom"),
+            "{m}"
+        );
         assert!(err.hint.unwrap().contains("journalctl -u traefik"));
     }
 
@@ -289,6 +317,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message.contains("a unit failed"), "{}", err.message);
-        assert!(err.message.contains("jupyterhub: failed"), "{}", err.message);
+        assert!(
+            err.message.contains("jupyterhub: failed"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -51,7 +51,27 @@ pub fn show(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
     };
     edit::split_key(key).map_err(Error::new)?;
     let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-    let Some(value) = edit::get(&doc, key).and_then(edit::item_to_json) else {
+    let Some(item) = edit::get(&doc, key) else {
+        return Err(not_set(key, &opts.config_path));
+    };
+    if !opts.json {
+        // Lists and tables as written in the file, comments included.
+        match item {
+            toml_edit::Item::Table(t) => {
+                let mut t = t.clone();
+                t.decor_mut().clear();
+                t.set_implicit(true);
+                let mut d = DocumentMut::new();
+                *d.as_table_mut() = t;
+                return out(d.to_string().trim_start_matches('\n'));
+            }
+            toml_edit::Item::Value(v @ toml_edit::Value::Array(_)) => {
+                return out(&format!("{}\n", describe(v)));
+            }
+            _ => {}
+        }
+    }
+    let Some(value) = edit::item_to_json(item) else {
         return Err(not_set(key, &opts.config_path));
     };
     print_value(opts, &value)
@@ -244,7 +264,10 @@ fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: 
     }
     if outcome.changed() {
         eprintln!("{done}");
-        eprintln!("  run `sudo hubcfg reload {}` to apply it", component_for(key));
+        eprintln!(
+            "  run `sudo hubcfg reload {}` to apply it",
+            component_for(key)
+        );
     } else {
         eprintln!("{} not changed", opts.config_path.display());
     }
@@ -371,7 +394,10 @@ pub fn remove_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         for item in &items {
             edit::remove_item(doc, key, item).map_err(|m| {
-                Error::new(format!("{m}; {} was not changed", opts.config_path.display()))
+                Error::new(format!(
+                    "{m}; {} was not changed",
+                    opts.config_path.display()
+                ))
             })?;
         }
         Ok(())

@@ -21,7 +21,9 @@ use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 pub fn split_key(path: &str) -> Result<Vec<&str>, String> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("`{path}` is not a valid key (use dotted names like http.port)"));
+        return Err(format!(
+            "`{path}` is not a valid key (use dotted names like http.port)"
+        ));
     }
     Ok(parts)
 }
@@ -188,7 +190,9 @@ fn remove_rec(t: &mut dyn TableLike, parts: &[&str], full: &str) -> Result<bool,
     match parts {
         [] => Err(not_set()),
         [last] => {
-            t.remove(last).filter(|i| !i.is_none()).ok_or_else(not_set)?;
+            t.remove(last)
+                .filter(|i| !i.is_none())
+                .ok_or_else(not_set)?;
             Ok(t.is_empty())
         }
         [first, rest @ ..] => {
@@ -239,7 +243,10 @@ pub fn remove_item(doc: &mut DocumentMut, path: &str, value: &Value) -> Result<(
         return Err(format!("`{path}` is {}, not a list", kind_of(item)));
     };
     let Some(index) = arr.iter().position(|v| same(v, value)) else {
-        let have: Vec<String> = arr.iter().map(|v| v.to_string().trim().to_string()).collect();
+        let have: Vec<String> = arr
+            .iter()
+            .map(|v| v.to_string().trim().to_string())
+            .collect();
         return Err(format!(
             "{} is not in `{path}` (it holds: {})",
             value.to_string().trim(),
@@ -643,7 +650,13 @@ mod tests {
     fn json_round_trip_for_display() {
         let d = doc("[http]\nport = 80\n[users]\nadmin = [\"a\"]\n");
         let j = to_json(&d);
-        assert_eq!(j, serde_json::json!({"http": {"port": 80}, "users": {"admin": ["a"]}}));
-        assert_eq!(json_to_document(&j).to_string(), "[http]\nport = 80\n\n[users]\nadmin = [\"a\"]\n");
+        assert_eq!(
+            j,
+            serde_json::json!({"http": {"port": 80}, "users": {"admin": ["a"]}})
+        );
+        assert_eq!(
+            json_to_document(&j).to_string(),
+            "[http]\nport = 80\n\n[users]\nadmin = [\"a\"]\n"
+        );
     }
 }

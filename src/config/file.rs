@@ -52,7 +52,10 @@ pub fn lock(config: &Path, timeout: Duration) -> Result<ConfigLock> {
             }
             Err((f, nix::errno::Errno::EWOULDBLOCK | nix::errno::Errno::EINTR)) => file = f,
             Err((_, e)) => {
-                return Err(Error::new(format!("could not lock {}: {e}", path.display())));
+                return Err(Error::new(format!(
+                    "could not lock {}: {e}",
+                    path.display()
+                )));
             }
         }
         if start.elapsed() >= timeout {
@@ -192,11 +195,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 
@@ -243,8 +242,7 @@ mod tests {
         let held = lock(&cfg, Duration::from_secs(1)).unwrap();
         let e = lock(&cfg, Duration::from_millis(50)).err().unwrap();
         assert!(
-            e.message
-                .contains(&format!("(pid {})", std::process::id())),
+            e.message.contains(&format!("(pid {})", std::process::id())),
             "{}",
             e.message
         );

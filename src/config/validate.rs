@@ -54,10 +54,11 @@ pub fn key_type(path: &str) -> Result<KeyType, Problem> {
     if let Some(k) = schema::lookup(path) {
         return Ok(KeyType::Known(k.kind));
     }
-    if let Some(group) = path.strip_prefix("users.extra_user_groups.") {
-        if !group.is_empty() && !group.contains('.') {
-            return Ok(KeyType::GroupMembers);
-        }
+    if let Some(group) = path.strip_prefix("users.extra_user_groups.")
+        && !group.is_empty()
+        && !group.contains('.')
+    {
+        return Ok(KeyType::GroupMembers);
     }
     if schema::is_free_form(path) {
         return Ok(KeyType::Loose);
@@ -109,8 +110,14 @@ fn type_name(v: &Value) -> &'static str {
 pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
     let expect = |what: &str| Err(format!("must be {what}, not {}", type_name(v)));
     match kind {
-        Kind::String => v.is_string().then_some(()).map_or_else(|| expect("a string"), Ok),
-        Kind::Bool => v.is_boolean().then_some(()).map_or_else(|| expect("true or false"), Ok),
+        Kind::String => v
+            .is_string()
+            .then_some(())
+            .map_or_else(|| expect("a string"), Ok),
+        Kind::Bool => v
+            .is_boolean()
+            .then_some(())
+            .map_or_else(|| expect("true or false"), Ok),
         Kind::Int { min, max } => match v.as_i64() {
             Some(i) if (min..=max).contains(&i) => Ok(()),
             Some(i) if max == i64::MAX => Err(format!("must be at least {min}, not {i}")),
@@ -222,7 +229,9 @@ fn is_hostname(h: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -412,7 +421,10 @@ mod tests {
             key_type("users.extra_user_groups.g"),
             Ok(KeyType::GroupMembers)
         );
-        assert_eq!(key_type("auth.DummyAuthenticator.password"), Ok(KeyType::Loose));
+        assert_eq!(
+            key_type("auth.DummyAuthenticator.password"),
+            Ok(KeyType::Loose)
+        );
         assert!(key_type("users").is_err());
         assert!(key_type("user.admin").is_err());
     }

@@ -212,7 +212,10 @@ mod tests {
             Ok(Parsed::None)
         ));
         assert_eq!(
-            parse("none", KeyType::Loose, true).unwrap().value().as_str(),
+            parse("none", KeyType::Loose, true)
+                .unwrap()
+                .value()
+                .as_str(),
             Some("none")
         );
     }
@@ -246,7 +249,10 @@ mod tests {
             parse("0.5", cpu, false).unwrap().value().as_float(),
             Some(0.5)
         );
-        assert_eq!(parse("2", cpu, false).unwrap().value().as_integer(), Some(2));
+        assert_eq!(
+            parse("2", cpu, false).unwrap().value().as_integer(),
+            Some(2)
+        );
     }
 
     #[test]
@@ -262,9 +268,13 @@ mod tests {
 
     #[test]
     fn inline_tables() {
-        let v = parse(r#"{ group1 = ["a"] }"#, KeyType::Known(Kind::GroupMap), false)
-            .unwrap()
-            .value();
+        let v = parse(
+            r#"{ group1 = ["a"] }"#,
+            KeyType::Known(Kind::GroupMap),
+            false,
+        )
+        .unwrap()
+        .value();
         assert!(v.as_inline_table().is_some());
     }
 
@@ -273,7 +283,9 @@ mod tests {
         let l = KeyType::Known(Kind::StringList);
         assert_eq!(parse_item("123", l, false).unwrap().as_str(), Some("123"));
         assert_eq!(
-            parse_item("123", KeyType::Loose, false).unwrap().as_integer(),
+            parse_item("123", KeyType::Loose, false)
+                .unwrap()
+                .as_integer(),
             Some(123)
         );
         assert!(parse_item("x", KeyType::Known(PORT), false).is_err());
