@@ -100,6 +100,11 @@ fn not_set(key: &str, config: &Path) -> Error {
 }
 
 fn show_effective(opts: &Opts, key: Option<&str>) -> Result<()> {
+    // Parse first for a `config.toml:LINE:COL` error on a broken file.
+    file::parse(
+        &opts.config_path,
+        &file::read(&opts.config_path)?.unwrap_or_default(),
+    )?;
     let mut eff = crate::render::load_effective(&opts.paths, &opts.config_path)?;
     effective::mask_secrets(&mut eff);
     match key {
