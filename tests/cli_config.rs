@@ -543,3 +543,26 @@ fn reload_refuses_a_broken_config_before_restarting() {
         "{err}"
     );
 }
+
+#[test]
+fn unchanged_file_is_not_rewritten() {
+    let hub = Hub::with_config(REALISTIC);
+    let before = std::fs::metadata(hub.config()).unwrap();
+    hub.ok(&["set", "http.port", "80"]);
+    hub.ok(&["set", "limits.memory", "1G"]);
+    hub.ok(&["add-item", "users.admin", "grace"]);
+    let after = std::fs::metadata(hub.config()).unwrap();
+    assert_eq!(before.ino(), after.ino(), "the file was replaced");
+    assert_eq!(hub.read(), REALISTIC);
+}
+
+#[test]
+fn json_output_for_writes() {
+    let hub = Hub::new();
+    let out = hub.ok(&["--json", "set", "http.port", "81"]);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["changed"], true);
+    let out = hub.ok(&["--json", "set", "http.port", "81"]);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["changed"], false);
+}
