@@ -144,6 +144,10 @@ fn parent_table<'a>(
 pub fn set(doc: &mut DocumentMut, path: &str, value: Value) -> Result<bool, String> {
     let parts = split_key(path)?;
     let (last, parents) = parts.split_last().ok_or("empty key")?;
+    if parents.is_empty() && doc.get(last).is_none_or(Item::is_none) {
+        insert_top_level(doc, last, value);
+        return Ok(true);
+    }
     let (table, style) = parent_table(doc, parents, path)?;
     match table.get_mut(last) {
         Some(Item::Value(old)) => {
@@ -167,6 +171,41 @@ pub fn set(doc: &mut DocumentMut, path: &str, value: Value) -> Result<bool, Stri
         }
     }
     Ok(true)
+}
+
+/// Inserts a new top-level key. In a file of only `[tables]`, a comment
+/// block separated by a blank line from the first header belongs to the
+/// file, so the new key goes below it rather than above it.
+fn insert_top_level(doc: &mut DocumentMut, key: &str, value: Value) {
+    let root = doc.as_table_mut();
+    let only_tables = root
+        .iter()
+        .all(|(_, i)| matches!(i, Item::Table(t) if !t.is_dotted()));
+    let first = root
+        .iter()
+        .filter_map(|(k, i)| Some((i.as_table()?.position()?, k.to_string())))
+        .min()
+        .map(|(_, k)| k);
+    let mut key_prefix = None;
+    if let (true, Some(first)) = (only_tables, first)
+        && let Some(Item::Table(t)) = root.get_mut(&first)
+    {
+        let prefix = t
+            .decor()
+            .prefix()
+            .and_then(|r| r.as_str())
+            .unwrap_or("")
+            .to_string();
+        if let Some(idx) = prefix.rfind("\n\n") {
+            key_prefix = Some(format!("{}\n", &prefix[..idx + 1]));
+            t.decor_mut()
+                .set_prefix(format!("\n{}", &prefix[idx + 2..]));
+        }
+    }
+    root.insert(key, Item::Value(value));
+    if let (Some(p), Some(mut k)) = (key_prefix, root.key_mut(key)) {
+        k.leaf_decor_mut().set_prefix(p);
+    }
 }
 
 /// Inline tables cannot hold comments, so re-spacing one after an insert
@@ -213,6 +252,12 @@ fn remove_rec(t: &mut dyn TableLike, parts: &[&str], full: &str) -> Result<bool,
 pub fn add_item(doc: &mut DocumentMut, path: &str, value: Value) -> Result<bool, String> {
     let parts = split_key(path)?;
     let (last, parents) = parts.split_last().ok_or("empty key")?;
+    if parents.is_empty() && doc.get(last).is_none_or(Item::is_none) {
+        let mut arr = Array::new();
+        arr.push(value);
+        insert_top_level(doc, last, Value::Array(arr));
+        return Ok(true);
+    }
     let (table, style) = parent_table(doc, parents, path)?;
     match table.get_mut(last) {
         None | Some(Item::None) => {
@@ -534,6 +579,22 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "base_url = \"/x/\"\n[https]\nenabled = true\n\n[https.letsencrypt]\nemail = \"a@b.org\"\n\n[users]\nadmin = [\"a\"]\n\n[limits]\nmemory = \"1G\"\n"
+        );
+    }
+
+    #[test]
+    fn new_top_level_key_goes_below_the_file_comment() {
+        let mut d = doc("# My hub\n# (class of 2026)\n\n# staff\n[users]\nadmin = []\n");
+        set(&mut d, "base_url", sv("/x/")).unwrap();
+        assert_eq!(
+            d.to_string(),
+            "# My hub\n# (class of 2026)\n\nbase_url = \"/x/\"\n\n# staff\n[users]\nadmin = []\n"
+        );
+        let mut d = doc("# staff\n[users]\nadmin = []\n");
+        set(&mut d, "base_url", sv("/x/")).unwrap();
+        assert_eq!(
+            d.to_string(),
+            "base_url = \"/x/\"\n# staff\n[users]\nadmin = []\n"
         );
     }
 
