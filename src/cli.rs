@@ -68,21 +68,27 @@ pub enum Command {
     },
     /// Set a value: `set http.port 8080`, `set users.admin '["ann", "bob"]'`.
     Set {
+        /// Dotted key, e.g. http.port.
         key: String,
         /// none, true/false, a number, a TOML array/table, or a string.
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
     /// Remove a key (back to its default); empty tables go too.
-    Unset { key: String },
+    Unset {
+        /// Dotted key, e.g. limits.memory.
+        key: String,
+    },
     /// Append values to a list (already present values are skipped).
     AddItem {
+        /// Dotted key of a list, e.g. users.admin.
         key: String,
         #[arg(required = true, allow_hyphen_values = true)]
         values: Vec<String>,
     },
     /// Remove values from a list.
     RemoveItem {
+        /// Dotted key of a list, e.g. users.admin.
         key: String,
         #[arg(required = true, allow_hyphen_values = true)]
         values: Vec<String>,

@@ -151,7 +151,11 @@ pub fn run(
         Component::Hub => crate::render::write_all(paths),
         Component::Proxy => crate::render::write_traefik(paths),
     };
-    eprintln!("restarting {} and waiting for {url} …", component.unit());
+    eprintln!(
+        "rendering the config, restarting {}, then waiting up to {}s for {url} …",
+        component.unit(),
+        timeout.as_secs()
+    );
     let took = reload(component, &crate::systemd::Systemctl, render, &url, timeout)?;
     let what = match component {
         Component::Hub => "Hub",
