@@ -78,18 +78,21 @@ pub fn unknown_key(path: &str) -> Problem {
             .take(4)
             .collect();
         p.hint = Some(format!("keys inside it: {}", inside.join(", ")));
+    } else if let Some(rest) = path.strip_prefix("auth.").filter(|r| r.contains('.')) {
+        let class = rest.split('.').next().unwrap_or("");
+        p.hint = Some(format!(
+            "authenticator settings are `auth.<ClassName>.<trait>` with the class name \
+             as JupyterHub spells it (upper-case first letter, not `{class}`), \
+             e.g. auth.GitHubOAuthenticator.client_id"
+        ));
     } else if let Some(s) = schema::suggest(path) {
         p.hint = Some(format!("did you mean `{s}`?"));
-    } else if let Some(rest) = path.strip_prefix("auth.") {
-        p.hint = Some(if rest.contains('.') {
-            "authenticator settings are `auth.<ClassName>.<trait>` with an upper-case \
-             class name, e.g. auth.GitHubOAuthenticator.client_id"
-                .into()
-        } else {
+    } else if path.starts_with("auth.") {
+        p.hint = Some(
             "the hub refuses lower-case keys under auth other than auth.type; \
              use auth.<ClassName>.<trait>"
-                .into()
-        });
+                .into(),
+        );
     }
     p
 }
@@ -427,6 +430,11 @@ mod tests {
         );
         assert!(key_type("users").is_err());
         assert!(key_type("user.admin").is_err());
+        let hint = unknown_key("auth.github.client_id").hint.unwrap();
+        assert!(
+            hint.contains("auth.GitHubOAuthenticator.client_id"),
+            "{hint}"
+        );
     }
 
     #[test]
