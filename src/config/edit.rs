@@ -358,10 +358,13 @@ fn append_like_siblings(arr: &mut Array, value: Value) {
     let mut value = value;
     let n = arr.len();
     if n == 0 {
-        value.decor_mut().set_prefix("\n    ");
+        // `[ # comment\n]`: the item goes below what follows `[`.
+        let after = trailing(arr);
+        let (head, tail) = split_line(&after);
+        value.decor_mut().set_prefix(format!("{head}    "));
         arr.push_formatted(value);
         arr.set_trailing_comma(true);
-        arr.set_trailing("\n");
+        arr.set_trailing(format!("\n{tail}"));
         return;
     }
     let prefixes: Vec<String> = arr.iter().map(prefix).collect();
@@ -689,6 +692,15 @@ mod tests {
     }
 
     #[test]
+    fn empty_multiline_list_keeps_its_comment() {
+        let mut d = doc("admin = [ # staff\n  \"a\",\n]\n");
+        remove_item(&mut d, "admin", &sv("a")).unwrap();
+        assert_eq!(d.to_string(), "admin = [ # staff\n]\n");
+        add_item(&mut d, "admin", sv("b")).unwrap();
+        assert_eq!(d.to_string(), "admin = [ # staff\n    \"b\",\n]\n");
+    }
+
+    #[test]
     fn remove_first_item_keeps_comment_above_next() {
         let src = "admin = [\n  \"a\", # teacher\n  # the assistant\n  \"b\",\n]\n";
         let mut d = doc(src);
@@ -705,6 +717,53 @@ mod tests {
         let e = remove_item(&mut d, "admin", &sv("z")).unwrap_err();
         assert_eq!(e, "\"z\" is not in `admin` (it holds: \"b\")");
         assert!(remove_item(&mut d, "nope", &sv("z")).is_err());
+    }
+
+    /// Every layout a person might write stays valid TOML with the right
+    /// items through adds and removes.
+    #[test]
+    fn list_edits_always_give_valid_toml() {
+        let layouts = [
+            "a = []\n",
+            "a = [\n]\n",
+            "a = [\"x\"]\n",
+            "a = [ \"x\" , \"y\" ]\n",
+            "a = [\"x\", \"y\",]\n",
+            "a = [\n  \"x\",\n  \"y\"\n]\n",
+            "a = [\n  \"x\", # one\n  \"y\" # two\n]\n",
+            "a = [ # head\n  \"x\", # one\n  # above y\n  \"y\", # two\n  # tail\n]\n",
+            "a = [\"x\", # one\n\"y\"]\n",
+            "a = [\n\t\"x\",\t\"y\",\n]\n",
+        ];
+        for src in layouts {
+            let mut d = doc(src);
+            let mut want: Vec<String> = match to_json(&d)["a"].as_array() {
+                Some(a) => a.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
+                None => vec![],
+            };
+            for op in ["+z", "-x", "+w", "-y", "-z", "+x", "-w", "-x"] {
+                let (add, item) = op.split_at(1);
+                if add == "+" {
+                    add_item(&mut d, "a", sv(item)).unwrap();
+                    want.push(item.to_string());
+                } else if want.iter().any(|w| w == item) {
+                    remove_item(&mut d, "a", &sv(item)).unwrap();
+                    want.retain(|w| w != item);
+                } else {
+                    continue;
+                }
+                let text = d.to_string();
+                let reparsed: DocumentMut = text
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{src:?} {op}: invalid TOML\n{text}\n{e}"));
+                assert_eq!(
+                    to_json(&reparsed)["a"],
+                    serde_json::json!(want),
+                    "{src:?} {op}:\n{text}"
+                );
+                d = reparsed;
+            }
+        }
     }
 
     #[test]

@@ -268,8 +268,20 @@ fn walk(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Vec<Proble
             format!("{prefix}.{k}")
         };
         if let Some(key) = schema::lookup(&path) {
-            if let Err(e) = check_value(key.kind, v) {
-                out.push(Problem::error(&path, e));
+            match (key.kind, v.as_object()) {
+                // Per group, so one bad group does not block edits to another.
+                (Kind::GroupMap, Some(groups)) => {
+                    for (group, users) in groups {
+                        if let Err(e) = string_list(users) {
+                            out.push(Problem::error(&format!("{path}.{group}"), e));
+                        }
+                    }
+                }
+                _ => {
+                    if let Err(e) = check_value(key.kind, v) {
+                        out.push(Problem::error(&path, e));
+                    }
+                }
             }
         } else if schema::is_free_form(&path) {
             // Passed through to JupyterHub as is.
@@ -416,6 +428,14 @@ mod tests {
             vec!["auth.allow_all", "http.port", "https", "user.admin"]
         );
         assert_eq!(p[3].hint.as_deref(), Some("did you mean `users.admin`?"));
+    }
+
+    #[test]
+    fn group_problems_name_the_group() {
+        let doc = json!({"users": {"extra_user_groups": {"good": ["a"], "bad": "a"}}});
+        let p = check_document(&doc);
+        assert_eq!(keys(&p), vec!["users.extra_user_groups.bad"]);
+        assert!(!p[0].concerns("users.extra_user_groups.good"));
     }
 
     #[test]
