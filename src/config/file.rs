@@ -121,12 +121,24 @@ pub fn check_writable(config: &Path) -> Result<()> {
             _ => break,
         }
     }
-    let dir_ok = access(&existing, AccessFlags::W_OK | AccessFlags::X_OK).is_ok();
-    let file_ok = !config.exists() || access(config, AccessFlags::W_OK).is_ok();
-    if dir_ok && file_ok {
-        Ok(())
+    let dir = access(&existing, AccessFlags::W_OK | AccessFlags::X_OK);
+    let file = if config.exists() {
+        access(config, AccessFlags::W_OK)
     } else {
-        Err(needs_root(config))
+        Ok(())
+    };
+    match dir.and(file) {
+        Ok(()) => Ok(()),
+        Err(nix::errno::Errno::EROFS) => Err(Error::new(format!(
+            "cannot change {}: it is on a read-only file system",
+            config.display()
+        ))),
+        Err(_) if nix::unistd::geteuid().is_root() => Err(Error::new(format!(
+            "cannot change {}: permission denied even for root",
+            config.display()
+        ))
+        .with_hint("is the file immutable (lsattr) or on a read-only mount?")),
+        Err(_) => Err(needs_root(config)),
     }
 }
 
