@@ -111,26 +111,26 @@ fn type_name(v: &Value) -> &'static str {
 
 /// Checks one value against its kind. The message reads after the key name.
 pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
-    let expect = |what: &str| Err(format!("must be {what}, not {}", type_name(v)));
+    let want = |what: &str| Err(format!("must be {what}, not {}", type_name(v)));
     match kind {
         Kind::String => v
             .is_string()
             .then_some(())
-            .map_or_else(|| expect("a string"), Ok),
+            .map_or_else(|| want("a string"), Ok),
         Kind::Bool => v
             .is_boolean()
             .then_some(())
-            .map_or_else(|| expect("true or false"), Ok),
+            .map_or_else(|| want("true or false"), Ok),
         Kind::Int { min, max } => match v.as_i64() {
             Some(i) if (min..=max).contains(&i) => Ok(()),
             Some(i) if max == i64::MAX => Err(format!("must be at least {min}, not {i}")),
             Some(i) => Err(format!("must be between {min} and {max}, not {i}")),
-            None => expect("a whole number"),
+            None => want("a whole number"),
         },
         Kind::Number { min } => match v.as_f64() {
             Some(f) if f >= min => Ok(()),
             Some(f) => Err(format!("must be at least {min}, not {f}")),
-            None => expect("a number"),
+            None => want("a number"),
         },
         Kind::StringList => string_list(v).map(drop),
         Kind::HostnameList => {
@@ -144,7 +144,7 @@ pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
         Kind::Memory => match v {
             Value::Number(n) if n.as_u64().is_some() => Ok(()),
             Value::String(s) => check_memory(s),
-            _ => expect("a size such as 512M or 2G"),
+            _ => want("a size such as 512M or 2G"),
         },
         Kind::ListenAddress => match v.as_str() {
             Some("") => Ok(()),
@@ -152,34 +152,34 @@ pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
             Some(s) => Err(format!(
                 "`{s}` is not an IP address (use e.g. 0.0.0.0, 127.0.0.1 or ::, or \"\" for all)"
             )),
-            None => expect("an IP address string"),
+            None => want("an IP address string"),
         },
         Kind::Email => match v.as_str() {
             Some("") => Ok(()),
             Some(s) if is_email(s) => Ok(()),
             Some(s) => Err(format!("`{s}` is not an email address")),
-            None => expect("an email address string"),
+            None => want("an email address string"),
         },
         Kind::OneOf(allowed) => match v.as_str() {
             Some(s) if allowed.contains(&s) => Ok(()),
             Some(s) => Err(format!("must be one of {}, not `{s}`", allowed.join(", "))),
-            None => expect(&format!("one of {}", allowed.join(", "))),
+            None => want(&format!("one of {}", allowed.join(", "))),
         },
         Kind::UrlPath => match v.as_str() {
             Some(s) if s.starts_with('/') && !s.contains(char::is_whitespace) => Ok(()),
             Some(s) => Err(format!(
                 "must be a URL path starting with `/` (e.g. /hub/), not `{s}`"
             )),
-            None => expect("a URL path string"),
+            None => want("a URL path string"),
         },
         Kind::FilePath => match v.as_str() {
             Some(s) if s.is_empty() || s.starts_with('/') => Ok(()),
             Some(s) => Err(format!("must be an absolute path, not `{s}`")),
-            None => expect("a file path string"),
+            None => want("a file path string"),
         },
         Kind::GroupMap => {
             let Some(map) = v.as_object() else {
-                return expect("a table of group = [\"user\", …]");
+                return want("a table of group = [\"user\", …]");
             };
             for (group, users) in map {
                 string_list(users).map_err(|e| format!("group `{group}` {e}"))?;
