@@ -168,6 +168,7 @@ pub fn set(doc: &mut DocumentMut, path: &str, value: Value) -> Result<bool, Stri
         Some(Item::None) | None => {
             table.insert(last, Item::Value(value));
             tidy_inline(table, style);
+            tidy_new_header(doc, parents);
         }
     }
     Ok(true)
@@ -205,6 +206,39 @@ fn insert_top_level(doc: &mut DocumentMut, key: &str, value: Value) {
     root.insert(key, Item::Value(value));
     if let (Some(p), Some(mut k)) = (key_prefix, root.key_mut(key)) {
         k.leaf_decor_mut().set_prefix(p);
+    }
+}
+
+/// A table that only existed through its sub-tables (`[https.tls]`) gets a
+/// `[https]` header once it holds a value; keep a blank line between that
+/// header's keys and the sub-table that follows.
+fn tidy_new_header(doc: &mut DocumentMut, parents: &[&str]) {
+    let mut cur: &mut Item = doc.as_item_mut();
+    for part in parents {
+        match cur.as_table_like_mut().and_then(|t| t.get_mut(part)) {
+            Some(next) => cur = next,
+            None => return,
+        }
+    }
+    let Item::Table(t) = cur else { return };
+    if !t.is_implicit() || t.is_dotted() {
+        return;
+    }
+    t.set_implicit(false);
+    let first_sub = t
+        .iter()
+        .filter_map(|(k, i)| Some((i.as_table()?.position()?, k.to_string())))
+        .min()
+        .map(|(_, k)| k);
+    if let Some(Item::Table(sub)) = first_sub.and_then(|k| t.get_mut(&k))
+        && sub
+            .decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .unwrap_or("")
+            .is_empty()
+    {
+        sub.decor_mut().set_prefix("\n");
     }
 }
 
@@ -265,6 +299,7 @@ pub fn add_item(doc: &mut DocumentMut, path: &str, value: Value) -> Result<bool,
             arr.push(value);
             table.insert(last, Item::Value(Value::Array(arr)));
             tidy_inline(table, style);
+            tidy_new_header(doc, parents);
             Ok(true)
         }
         Some(Item::Value(Value::Array(arr))) => {
@@ -598,6 +633,16 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "base_url = \"/x/\"\n# staff\n[users]\nadmin = []\n"
+        );
+    }
+
+    #[test]
+    fn implicit_parent_becomes_a_header_with_spacing() {
+        let mut d = doc("[https.tls]\ncert = \"/c\"\n");
+        set(&mut d, "https.enabled", Value::from(true)).unwrap();
+        assert_eq!(
+            d.to_string(),
+            "[https]\nenabled = true\n\n[https.tls]\ncert = \"/c\"\n"
         );
     }
 
