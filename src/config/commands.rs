@@ -221,36 +221,16 @@ fn problem_error(p: &Problem) -> Error {
     }
 }
 
-/// The locked edit plus validation: problems concerning `key` refuse the
-/// edit; others are returned as warnings.
 fn edit_validated(
     opts: &Opts,
     key: &str,
     change: impl FnOnce(&mut DocumentMut) -> Result<()>,
 ) -> Result<(Outcome, Vec<Problem>)> {
-    let warnings = RefCell::new(vec![]);
-    let outcome = edit_locked(&opts.config_path, opts.lock_timeout, |doc| {
-        change(doc)?;
-        if !opts.validate {
-            return Ok(());
-        }
-        let (mine, others): (Vec<Problem>, Vec<Problem>) =
-            validate::check_document(&edit::to_json(doc))
-                .into_iter()
-                .partition(|p| p.concerns(key));
-        if !mine.is_empty() {
-            let list: Vec<String> = mine.iter().map(|p| format!("  {p}")).collect();
-            return Err(Error::new(format!(
-                "refusing to write an invalid value; {} was not changed:\n{}",
-                opts.config_path.display(),
-                list.join("\n")
-            ))
-            .with_hint("fix the value, or use --no-validate to write it anyway"));
-        }
-        *warnings.borrow_mut() = others;
-        Ok(())
-    })?;
-    Ok((outcome, warnings.into_inner()))
+    if opts.validate {
+        crate::config::edit_locked_validated(&opts.config_path, opts.lock_timeout, key, change)
+    } else {
+        edit_locked(&opts.config_path, opts.lock_timeout, change).map(|o| (o, vec![]))
+    }
 }
 
 fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: &str) {

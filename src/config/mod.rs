@@ -38,6 +38,38 @@ pub fn edit_locked(
     file::write(path, old.as_deref(), &doc.to_string())
 }
 
+/// `edit_locked`, then validation of the result: problems concerning `key`
+/// (the key itself, keys inside it, or the table holding it) refuse the
+/// write with every such problem listed; problems elsewhere in the file are
+/// returned as warnings for the caller to print, so one old bad key does
+/// not block unrelated edits.
+pub fn edit_locked_validated(
+    path: &Path,
+    lock_timeout: Duration,
+    key: &str,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<()>,
+) -> Result<(Outcome, Vec<validate::Problem>)> {
+    let mut warnings = vec![];
+    let outcome = edit_locked(path, lock_timeout, |doc| {
+        edit(doc)?;
+        let (mine, others): (Vec<_>, Vec<_>) = validate::check_document(&edit::to_json(doc))
+            .into_iter()
+            .partition(|p| p.concerns(key));
+        if !mine.is_empty() {
+            let list: Vec<String> = mine.iter().map(|p| format!("  {p}")).collect();
+            return Err(crate::error::Error::new(format!(
+                "refusing to write an invalid value; {} was not changed:\n{}",
+                path.display(),
+                list.join("\n")
+            ))
+            .with_hint("fix the value, or use --no-validate to write it anyway"));
+        }
+        warnings = others;
+        Ok(())
+    })?;
+    Ok((outcome, warnings))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +100,35 @@ mod tests {
             std::fs::read_to_string(&cfg).unwrap(),
             "[users]\nadmin = [\"alice\"]\n"
         );
+    }
+
+    #[test]
+    fn validated_edit_refuses_its_key_and_warns_about_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, "[http]\nport = 0\n").unwrap();
+        let err = edit_locked_validated(&cfg, DEFAULT_LOCK_TIMEOUT, "limits.memory", |d| {
+            edit::set(d, "limits.memory", "lots".into())
+                .map(drop)
+                .map_err(Error::new)
+        })
+        .unwrap_err();
+        assert!(
+            err.message.contains("limits.memory: `lots`"),
+            "{}",
+            err.message
+        );
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "[http]\nport = 0\n");
+        let (outcome, warnings) =
+            edit_locked_validated(&cfg, DEFAULT_LOCK_TIMEOUT, "users.admin", |d| {
+                edit::add_item(d, "users.admin", "ann".into())
+                    .map(drop)
+                    .map_err(Error::new)
+            })
+            .unwrap();
+        assert_eq!(outcome, Outcome::Updated);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].key, "http.port");
     }
 
     #[test]
