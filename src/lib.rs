@@ -14,6 +14,7 @@ pub mod http;
 pub mod hub_probe;
 pub mod install;
 pub mod paths;
+pub mod reload;
 pub mod render;
 pub mod schema;
 pub mod systemd;
