@@ -90,7 +90,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
-        Some(Command::Render) => crate::render::write_all(&paths),
+        Some(Command::Render) => crate::render::write_all(&paths).map(|_| ()),
         Some(Command::EnsureUser {
             name,
             admin,
