@@ -1,0 +1,126 @@
+//! The JupyterHub glue (assets/jupyterhub_config.py) loaded by the real hub
+//! packages with files rendered by the real `hubcfg render`.
+//!
+//! Needs a python with jupyterhub, jupyterhub-systemdspawner,
+//! jupyterhub-firstuseauthenticator, jupyterhub-traefik-proxy and
+//! jupyterhub-idle-culler installed, so it is ignored by default. Run it with
+//!   HUBCFG_GLUE_PYTHON=/path/to/venv/bin/python cargo test --test glue -- --ignored
+//! Without HUBCFG_GLUE_PYTHON the ignored test fails rather than passing
+//! without checking anything.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn glue_python() -> PathBuf {
+    match std::env::var_os("HUBCFG_GLUE_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => panic!(
+            "HUBCFG_GLUE_PYTHON is not set: point it at the python of a venv with \
+             'jupyterhub>=5.2,<6' 'jupyterhub-systemdspawner>=1.0.2,<2' \
+             'jupyterhub-firstuseauthenticator>=1.1,<2' 'jupyterhub-traefik-proxy>=2,<3' \
+             jupyterhub-idle-culler installed"
+        ),
+    }
+}
+
+fn check(config_toml: &str) {
+    let python = glue_python();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path();
+    std::fs::create_dir_all(prefix.join("config")).unwrap();
+    std::fs::write(prefix.join("config/config.toml"), config_toml).unwrap();
+    Command::cargo_bin("hubcfg")
+        .unwrap()
+        .args(["--prefix"])
+        .arg(prefix)
+        .arg("render")
+        .assert()
+        .success();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(&python)
+        .arg(root.join("tests/glue/check_glue.py"))
+        .arg(root.join("assets/jupyterhub_config.py"))
+        .arg(prefix.join("state/hub-config.json"))
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "glue check failed for config:\n{config_toml}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    assert!(stdout.contains("all glue checks passed"), "{stdout}");
+}
+
+#[test]
+#[ignore = "needs HUBCFG_GLUE_PYTHON (a venv with the hub packages)"]
+fn default_config() {
+    check("");
+}
+
+#[test]
+#[ignore = "needs HUBCFG_GLUE_PYTHON (a venv with the hub packages)"]
+fn everything_set_with_manual_tls() {
+    let config = r#"
+base_url = "/jupyter/"
+[auth]
+type = "dummy"
+DummyAuthenticator.password = "pw"
+[users]
+allowed = ["alice", "bob"]
+admin = ["alice"]
+banned = ["eve"]
+extra_user_groups = { docker = ["alice"], data = ["alice", "bob"] }
+[limits]
+memory = "1G"
+cpu = 0.5
+[user_environment]
+default_app = "classic"
+[services.cull]
+timeout = 3600
+every = 300
+concurrency = 2
+max_age = 86400
+users = true
+remove_named_servers = true
+[traefik_api]
+port = 9099
+username = "hubapi"
+[https]
+enabled = true
+tls.cert = "/etc/hubcfg-test/hub.crt"
+tls.key = "/etc/hubcfg-test/hub.key"
+"#;
+    // render refuses certificate paths that do not exist.
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("hub.crt");
+    let key = dir.path().join("hub.key");
+    std::fs::write(&cert, "cert").unwrap();
+    std::fs::write(&key, "key").unwrap();
+    let config = config
+        .replace("/etc/hubcfg-test/hub.crt", &cert.to_string_lossy())
+        .replace("/etc/hubcfg-test/hub.key", &key.to_string_lossy());
+    check(&config);
+}
+
+#[test]
+#[ignore = "needs HUBCFG_GLUE_PYTHON (a venv with the hub packages)"]
+fn first_use_with_sign_up_and_letsencrypt() {
+    check(
+        r#"
+[auth.FirstUseAuthenticator]
+create_users = true
+allow_all = false
+min_password_length = 10
+[users]
+admin = ["teacher"]
+[services.cull]
+enabled = false
+[https]
+enabled = true
+letsencrypt.email = "admin@example.org"
+letsencrypt.domains = ["hub.example.org"]
+letsencrypt.staging = true
+"#,
+    );
+}
