@@ -90,7 +90,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
-        Some(Command::Render) => crate::render::write_all(&paths).map(|_| ()),
+        Some(Command::Render) => {
+            let written = crate::render::write_all(&paths)?;
+            eprintln!("hubcfg render: {}", written.summary(&paths));
+            Ok(())
+        }
         Some(Command::EnsureUser {
             name,
             admin,

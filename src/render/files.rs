@@ -5,7 +5,7 @@
 use super::merge::Snippet;
 use super::traefik::Https;
 use crate::error::{Context, Error, Result};
-use crate::fsutil;
+use crate::fsutil::{self, Outcome};
 use crate::paths::Paths;
 use std::io::Read;
 use std::path::Path;
@@ -81,39 +81,38 @@ pub fn new_api_secret() -> Result<String> {
 }
 
 /// Writes `text` to `path` (0600) unless it already holds exactly that.
-pub fn write_state_file(path: &Path, text: &str) -> Result<bool> {
-    Ok(
-        fsutil::write_if_changed(path, text.as_bytes(), STATE_FILE_MODE)
-            .context(|| format!("writing {}", path.display()))?
-            .changed(),
-    )
+pub fn write_state_file(path: &Path, text: &str) -> Result<Outcome> {
+    fsutil::write_if_changed(path, text.as_bytes(), STATE_FILE_MODE)
+        .context(|| format!("writing {}", path.display()))
 }
 
 /// Traefik refuses an ACME store that is not 0600; an existing one is never
 /// emptied.
-pub fn ensure_acme_json(path: &Path) -> Result<bool> {
+pub fn ensure_acme_json(path: &Path) -> Result<Outcome> {
     use std::os::unix::fs::PermissionsExt;
     match std::fs::metadata(path) {
-        Ok(m) if m.permissions().mode() & 0o7777 == STATE_FILE_MODE => Ok(false),
+        Ok(m) if m.permissions().mode() & 0o7777 == STATE_FILE_MODE => Ok(Outcome::Unchanged),
         Ok(_) => {
             fs_err::set_permissions(path, std::fs::Permissions::from_mode(STATE_FILE_MODE))?;
-            Ok(true)
+            Ok(Outcome::Updated)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             fsutil::write_atomic(path, b"", STATE_FILE_MODE)
                 .context(|| format!("creating {}", path.display()))?;
-            Ok(true)
+            Ok(Outcome::Created)
         }
         Err(e) => Err(Error::new(format!("reading {}: {e}", path.display()))),
     }
 }
 
-pub fn ensure_state_dirs(paths: &Paths) -> Result<bool> {
-    let mut changed = false;
+pub fn ensure_state_dirs(paths: &Paths) -> Result<Outcome> {
+    let mut outcome = Outcome::Unchanged;
     for dir in [paths.state_dir(), paths.rules_dir()] {
-        changed |= fsutil::ensure_dir(&dir, STATE_DIR_MODE)
-            .context(|| format!("creating {}", dir.display()))?
-            .changed();
+        let o = fsutil::ensure_dir(&dir, STATE_DIR_MODE)
+            .context(|| format!("creating {}", dir.display()))?;
+        if o.changed() {
+            outcome = o;
+        }
     }
-    Ok(changed)
+    Ok(outcome)
 }

@@ -12,6 +12,7 @@ pub mod traefik;
 
 use crate::effective::{self, Secrets};
 use crate::error::{Error, Result};
+use crate::fsutil::Outcome;
 use crate::paths::Paths;
 use std::path::Path;
 
@@ -86,32 +87,96 @@ impl Plan {
         })
     }
 
-    fn write(&self, paths: &Paths) -> Result<bool> {
-        let mut changed = files::ensure_state_dirs(paths)?;
+    fn write(&self, paths: &Paths) -> Result<Written> {
+        let mut w = Written {
+            dirs: files::ensure_state_dirs(paths)?,
+            ..Written::default()
+        };
         if let Some(secret) = &self.new_secret {
-            changed |=
+            w.api_secret =
                 files::write_state_file(&paths.traefik_api_secret(), &format!("{secret}\n"))?;
         }
         if matches!(self.traefik.https, traefik::Https::LetsEncrypt { .. }) {
-            changed |= files::ensure_acme_json(&paths.acme_json())?;
+            w.acme_json = files::ensure_acme_json(&paths.acme_json())?;
         }
-        changed |= files::write_state_file(&paths.dynamic_toml(), &self.traefik.dynamic_toml)?;
-        changed |= files::write_state_file(&paths.traefik_toml(), &self.traefik.static_toml)?;
+        // Dynamic first: Traefik hot-reloads it, and the static file is only
+        // read when Traefik restarts.
+        w.traefik_dynamic =
+            files::write_state_file(&paths.dynamic_toml(), &self.traefik.dynamic_toml)?;
+        w.traefik_static =
+            files::write_state_file(&paths.traefik_toml(), &self.traefik.static_toml)?;
         if let Some(json) = &self.hub_json {
-            changed |= files::write_state_file(&paths.hub_config_json(), json)?;
+            w.hub_config = files::write_state_file(&paths.hub_config_json(), json)?;
         }
-        Ok(changed)
+        Ok(w)
     }
 }
 
-/// Renders the hub JSON and the Traefik files into state/. Returns whether
-/// any file changed. Never touches `rules/rules.toml` (the hub's routes).
-pub fn write_all(paths: &Paths) -> Result<bool> {
+/// What a render changed in state/.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub dirs: Outcome,
+    pub api_secret: Outcome,
+    pub acme_json: Outcome,
+    pub traefik_dynamic: Outcome,
+    /// An updated traefik.toml takes effect when Traefik restarts
+    /// (`tljh-config reload proxy`).
+    pub traefik_static: Outcome,
+    pub hub_config: Outcome,
+}
+
+impl Default for Written {
+    fn default() -> Self {
+        Written {
+            dirs: Outcome::Unchanged,
+            api_secret: Outcome::Unchanged,
+            acme_json: Outcome::Unchanged,
+            traefik_dynamic: Outcome::Unchanged,
+            traefik_static: Outcome::Unchanged,
+            hub_config: Outcome::Unchanged,
+        }
+    }
+}
+
+impl Written {
+    pub fn any(&self) -> bool {
+        *self != Written::default()
+    }
+
+    /// One line for the user (or the journal, under ExecStartPre).
+    pub fn summary(&self, paths: &Paths) -> String {
+        let state = paths.state_dir();
+        if !self.any() {
+            return format!("{} is up to date", state.display());
+        }
+        let mut names = vec![];
+        for (changed, name) in [
+            (self.api_secret, "traefik-api.secret"),
+            (self.acme_json, "acme.json"),
+            (self.traefik_dynamic, "rules/dynamic.toml"),
+            (self.traefik_static, "traefik.toml"),
+            (self.hub_config, "hub-config.json"),
+        ] {
+            if changed.changed() {
+                names.push(name);
+            }
+        }
+        let mut line = format!("updated in {}: {}", state.display(), names.join(", "));
+        if self.traefik_static == Outcome::Updated {
+            line.push_str(" (run `tljh-config reload proxy` to apply traefik.toml)");
+        }
+        line
+    }
+}
+
+/// Renders the hub JSON and the Traefik files into state/ and says what
+/// changed. Never touches `rules/rules.toml` (the hub's live routes).
+pub fn write_all(paths: &Paths) -> Result<Written> {
     Plan::build(paths, true)?.write(paths)
 }
 
 /// Renders traefik.toml and rules/dynamic.toml only (for `reload proxy`).
-pub fn write_traefik(paths: &Paths) -> Result<bool> {
+pub fn write_traefik(paths: &Paths) -> Result<Written> {
     Plan::build(paths, false)?.write(paths)
 }
 
@@ -138,7 +203,7 @@ mod tests {
     #[test]
     fn write_all_creates_private_files_then_changes_nothing() {
         let (_d, paths) = prefix();
-        assert!(write_all(&paths).unwrap());
+        assert!(write_all(&paths).unwrap().any());
         for f in [
             paths.hub_config_json(),
             paths.traefik_toml(),
@@ -162,9 +227,11 @@ mod tests {
             .unwrap()
             .modified()
             .unwrap();
-        assert!(
-            !write_all(&paths).unwrap(),
-            "second render changed something"
+        let again = write_all(&paths).unwrap();
+        assert!(!again.any(), "second render changed something: {again:?}");
+        assert_eq!(
+            again.summary(&paths),
+            format!("{} is up to date", paths.state_dir().display())
         );
         assert_eq!(
             std::fs::metadata(paths.traefik_toml())
@@ -182,7 +249,7 @@ mod tests {
         let routes = "[jupyterhub.routes]\n# live routes\n";
         std::fs::write(paths.rules_toml(), routes).unwrap();
         set_config(&paths, "[http]\nport = 8080\n");
-        assert!(write_all(&paths).unwrap());
+        assert!(write_all(&paths).unwrap().any());
         assert!(
             std::fs::read_to_string(paths.traefik_toml())
                 .unwrap()
@@ -236,7 +303,10 @@ mod tests {
             before
         );
         std::fs::remove_file(paths.traefik_config_d().join("20-bad.toml")).unwrap();
-        assert!(write_traefik(&paths).unwrap());
+        assert_eq!(
+            write_traefik(&paths).unwrap().traefik_static,
+            Outcome::Updated
+        );
         assert!(
             std::fs::read_to_string(paths.traefik_toml())
                 .unwrap()
@@ -263,7 +333,7 @@ mod tests {
         assert!(e.message.contains("hub.crt"), "{}", e.message);
         assert!(!paths.traefik_toml().exists());
         std::fs::write(&cert, "cert").unwrap();
-        assert!(write_all(&paths).unwrap());
+        assert!(write_all(&paths).unwrap().any());
     }
 
     #[test]
