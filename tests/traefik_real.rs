@@ -262,3 +262,191 @@ fn manual_tls_serves_the_configured_certificate_and_redirects() {
     // No routes are loaded (no hub), so Traefik answers 404 over valid TLS.
     assert_eq!(served.status().as_u16(), 404);
 }
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_logged(dir: &Path, name: &str, cmd: &mut std::process::Command) -> Killed {
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    Killed(
+        cmd.stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("this test needs {name} (Debian package `pebble`) on PATH: {e}")
+            }),
+    )
+}
+
+/// Let's Encrypt settings against pebble, a local ACME test server, with
+/// the tls-alpn-01 challenge answered by Traefik on the https entrypoint.
+#[test]
+#[ignore = "needs HUBCFG_TRAEFIK_BIN and the pebble ACME test server"]
+fn letsencrypt_certificate_is_obtained_from_a_local_acme_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let prefix = work.join("prefix");
+    let (http, https, api) = (free_port(), free_port(), free_port());
+    let (acme, acme_mgmt, dns, pebble_http) = (free_port(), free_port(), free_port(), free_port());
+
+    // pebble's own https listener needs a certificate for 127.0.0.1.
+    let (ca, _, _) = openssl_cert(work, "localhost");
+    std::fs::write(work.join("ip.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        work,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "pebble.key",
+            "-out",
+            "pebble.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    openssl(
+        work,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "pebble.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "pebble.pem",
+            "-extfile",
+            "ip.cnf",
+            "-days",
+            "2",
+        ],
+    );
+    std::fs::write(
+        work.join("pebble.json"),
+        serde_json::json!({"pebble": {
+            "listenAddress": format!("127.0.0.1:{acme}"),
+            "managementListenAddress": format!("127.0.0.1:{acme_mgmt}"),
+            "certificate": work.join("pebble.pem"),
+            "privateKey": work.join("pebble.key"),
+            "httpPort": pebble_http,
+            "tlsPort": https,
+            "ocspResponderURL": "",
+            "externalAccountBindingRequired": false,
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    // Answers every DNS query with 127.0.0.1.
+    let _dns = spawn_logged(
+        work,
+        "pebble-challtestsrv",
+        std::process::Command::new("pebble-challtestsrv")
+            .args([
+                "-dns01",
+                &format!("127.0.0.1:{dns}"),
+                "-http01",
+                "",
+                "-https01",
+                "",
+            ])
+            .args(["-tlsalpn01", "", "-defaultIPv6", ""])
+            .args(["-management", &format!("127.0.0.1:{}", free_port())]),
+    );
+    let _pebble = spawn_logged(
+        work,
+        "pebble",
+        std::process::Command::new("pebble")
+            .arg("-config")
+            .arg(work.join("pebble.json"))
+            .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0"),
+    );
+
+    std::fs::create_dir_all(prefix.join("config/traefik_config.d")).unwrap();
+    std::fs::write(
+        prefix.join("config/traefik_config.d/10-pebble.toml"),
+        format!("[certificatesResolvers.letsencrypt.acme]\ncaServer = \"https://127.0.0.1:{acme}/dir\"\n"),
+    )
+    .unwrap();
+    render(
+        &prefix,
+        &format!(
+            "[http]\naddress = \"127.0.0.1\"\nport = {http}\n\
+             [https]\nenabled = true\naddress = \"127.0.0.1\"\nport = {https}\n\
+             letsencrypt.email = \"admin@example.org\"\n\
+             letsencrypt.domains = [\"hub.test\", \"www.hub.test\"]\n\
+             [traefik_api]\nport = {api}\n"
+        ),
+    );
+    // The route the hub adds for itself (what triggers the certificate).
+    std::fs::write(
+        prefix.join("state/rules/rules.toml"),
+        "[http.routers.router__2F]\nservice = \"service__2F\"\nrule = \"PathPrefix(`/`)\"\n\
+         entryPoints = [\"https\"]\n\
+         [[http.services.service__2F.loadBalancer.servers]]\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+
+    let log = std::fs::File::create(prefix.join("traefik.log")).unwrap();
+    let _t = Traefik(
+        std::process::Command::new(traefik_bin())
+            .arg("--configfile")
+            .arg(prefix.join("state/traefik.toml"))
+            .env("LEGO_CA_CERTIFICATES", &ca)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("starting traefik"),
+    );
+
+    let stored = eventually(&prefix, "a certificate in acme.json", || {
+        let text = std::fs::read_to_string(prefix.join("state/acme.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v["letsencrypt"]["Certificates"][0]["domain"]
+            .as_object()
+            .cloned()
+    });
+    assert_eq!(stored["main"], "hub.test");
+    assert_eq!(stored["sans"], serde_json::json!(["www.hub.test"]));
+
+    // The certificate served for the domain chains to pebble's root.
+    let root = client_trusting(&ca)
+        .get(format!("https://127.0.0.1:{acme_mgmt}/roots/0"))
+        .send()
+        .and_then(|r| r.bytes())
+        .expect("pebble's root certificate");
+    let c = reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&root).unwrap()])
+        .resolve("www.hub.test", ([127, 0, 0, 1], https).into())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let r = eventually(&prefix, "https with the issued certificate", || {
+        c.get(format!("https://www.hub.test:{https}/")).send().ok()
+    });
+    // TLS worked; the pretend hub behind the route is not running.
+    assert_eq!(r.status().as_u16(), 502);
+}
+
+fn client_trusting(ca: &Path) -> reqwest::blocking::Client {
+    let _ = client(); // installs the rustls crypto provider
+    reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap()])
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
