@@ -26,11 +26,16 @@ UNIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
 
 
 def hub_config_path(environ=os.environ):
-    """$HUBCFG_HUB_CONFIG, else $TLJH_INSTALL_PREFIX/state/hub-config.json."""
+    """$HUBCFG_HUB_CONFIG, else PREFIX/state/hub-config.json with PREFIX found
+    as hubcfg finds it: $HUBCFG_PREFIX, $TLJH_INSTALL_PREFIX, /opt/tljh."""
     explicit = environ.get("HUBCFG_HUB_CONFIG")
     if explicit:
         return explicit
-    prefix = environ.get("TLJH_INSTALL_PREFIX") or "/opt/tljh"
+    prefix = (
+        environ.get("HUBCFG_PREFIX")
+        or environ.get("TLJH_INSTALL_PREFIX")
+        or "/opt/tljh"
+    )
     return os.path.join(prefix, "state", "hub-config.json")
 
 

@@ -208,6 +208,22 @@ def check_bad_json(glue_py, tmp):
             check(expect in str(e) and path in str(e), f"{name} stops the hub: {e}")
 
 
+def check_config_path(glue_py):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hubcfg_glue", glue_py)
+    glue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(glue)
+    for environ, want in [
+        ({"HUBCFG_HUB_CONFIG": "/x/h.json", "HUBCFG_PREFIX": "/p"}, "/x/h.json"),
+        ({"HUBCFG_PREFIX": "/p", "TLJH_INSTALL_PREFIX": "/t"}, "/p/state/hub-config.json"),
+        ({"TLJH_INSTALL_PREFIX": "/t"}, "/t/state/hub-config.json"),
+        ({}, "/opt/tljh/state/hub-config.json"),
+    ]:
+        got = glue.hub_config_path(environ)
+        check(got == want, f"hub config path for {environ}: {got}")
+
+
 def main():
     glue_py, hub_json = sys.argv[1], sys.argv[2]
     with open(hub_json) as f:
@@ -225,6 +241,7 @@ def main():
         check_config_d(glue_py, rendered, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         check_bad_json(glue_py, tmp)
+    check_config_path(glue_py)
     if FAILURES:
         print(f"\n{len(FAILURES)} check(s) failed", file=sys.stderr)
         sys.exit(1)
