@@ -92,6 +92,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
         Some(Command::Render) => {
             let written = crate::render::write_all(&paths)?;
+            for w in &written.warnings {
+                eprintln!("warning: {w}");
+            }
             eprintln!("hubcfg render: {}", written.summary(&paths));
             Ok(())
         }

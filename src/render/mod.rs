@@ -23,6 +23,11 @@ pub fn load_effective(paths: &Paths, config_path: &Path) -> Result<serde_json::V
 }
 
 fn effective_with(config_path: &Path, secrets: &Secrets) -> Result<serde_json::Value> {
+    Ok(effective::effective(&read_user(config_path)?, secrets))
+}
+
+/// config.toml as JSON; a missing file is empty.
+fn read_user(config_path: &Path) -> Result<serde_json::Value> {
     let user = match fs_err::read_to_string(config_path) {
         Ok(t) => t
             .parse::<toml::Table>()
@@ -30,10 +35,24 @@ fn effective_with(config_path: &Path, secrets: &Secrets) -> Result<serde_json::V
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
         Err(e) => return Err(e.into()),
     };
-    Ok(effective::effective(
-        &effective::toml_to_json(&user),
-        secrets,
-    ))
+    Ok(effective::toml_to_json(&user))
+}
+
+/// Keys in config.toml that nothing reads. Ignored rather than refused so a
+/// stray key cannot keep the hub from starting (TLJH's W13).
+fn unknown_key_warnings(config_path: &Path, user: &serde_json::Value) -> Vec<String> {
+    effective::unknown_keys(user)
+        .into_iter()
+        .map(|k| {
+            let hint = crate::schema::suggest(&k)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            format!(
+                "{}: unknown key {k} is ignored{hint}",
+                config_path.display()
+            )
+        })
+        .collect()
 }
 
 pub fn load_secrets(paths: &Paths) -> Result<Secrets> {
@@ -56,6 +75,7 @@ struct Plan {
     new_secret: Option<String>,
     traefik: traefik::Rendered,
     hub_json: Option<String>,
+    warnings: Vec<String>,
 }
 
 impl Plan {
@@ -68,7 +88,10 @@ impl Plan {
         if secrets.traefik_api_password.is_none() {
             secrets.traefik_api_password = new_secret.clone();
         }
-        let eff = effective_with(&paths.config_toml(), &secrets)?;
+        let config_path = paths.config_toml();
+        let user = read_user(&config_path)?;
+        let warnings = unknown_key_warnings(&config_path, &user);
+        let eff = effective::effective(&user, &secrets);
         let snippets = files::read_snippets(&paths.traefik_config_d())?;
         let traefik = traefik::render(&eff, paths, &snippets)?;
         files::check_tls_files(&traefik.https)?;
@@ -84,12 +107,14 @@ impl Plan {
             new_secret,
             traefik,
             hub_json,
+            warnings,
         })
     }
 
     fn write(&self, paths: &Paths) -> Result<Written> {
         let mut w = Written {
             dirs: files::ensure_state_dirs(paths)?,
+            warnings: self.warnings.clone(),
             ..Written::default()
         };
         if let Some(secret) = &self.new_secret {
@@ -112,8 +137,8 @@ impl Plan {
     }
 }
 
-/// What a render changed in state/.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a render changed in state/, and what it ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     pub dirs: Outcome,
     pub api_secret: Outcome,
@@ -123,6 +148,8 @@ pub struct Written {
     /// (`tljh-config reload proxy`).
     pub traefik_static: Outcome,
     pub hub_config: Outcome,
+    /// Things the user should know (unknown keys in config.toml).
+    pub warnings: Vec<String>,
 }
 
 impl Default for Written {
@@ -134,13 +161,24 @@ impl Default for Written {
             traefik_dynamic: Outcome::Unchanged,
             traefik_static: Outcome::Unchanged,
             hub_config: Outcome::Unchanged,
+            warnings: vec![],
         }
     }
 }
 
 impl Written {
+    /// Whether any file or directory changed.
     pub fn any(&self) -> bool {
-        *self != Written::default()
+        [
+            self.dirs,
+            self.api_secret,
+            self.acme_json,
+            self.traefik_dynamic,
+            self.traefik_static,
+            self.hub_config,
+        ]
+        .iter()
+        .any(|o| o.changed())
     }
 
     /// One line for the user (or the journal, under ExecStartPre).
@@ -383,6 +421,25 @@ mod tests {
         let e = write_all(&paths).unwrap_err();
         assert!(e.message.contains("https.tls.cert"), "{}", e.message);
         assert!(e.message.contains("/home"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored_with_a_warning() {
+        let (_d, paths) = prefix();
+        set_config(
+            &paths,
+            "[auth]\nallow_all = true\n[user]\nadmin = [\"a\"]\n",
+        );
+        let w = write_all(&paths).unwrap();
+        assert_eq!(w.warnings.len(), 2, "{:?}", w.warnings);
+        assert!(w.warnings.iter().any(|m| m.contains("auth.allow_all")));
+        assert!(
+            w.warnings
+                .iter()
+                .any(|m| m.contains("unknown key user ") && m.contains("did you mean")),
+            "{:?}",
+            w.warnings
+        );
     }
 
     #[test]
