@@ -54,11 +54,12 @@ def load_hub_config(path):
             f"hubcfg: {path} is not valid JSON ({e}). "
             "Run `hubcfg render` as root to rewrite it."
         ) from None
-    if not isinstance(data, dict) or data.get("version") != HUB_CONFIG_VERSION:
+    version = data.get("version") if isinstance(data, dict) else None
+    if version != HUB_CONFIG_VERSION:
         raise SystemExit(
-            f"hubcfg: {path} has format version {data.get('version') if isinstance(data, dict) else None!r}, "
-            f"this glue reads version {HUB_CONFIG_VERSION}. Re-run the installer so that "
-            "hubcfg and this file match."
+            f"hubcfg: {path} has format version {version!r}, this glue reads "
+            f"version {HUB_CONFIG_VERSION}. Re-run the installer so that hubcfg "
+            "and this file match."
         )
     return data
 
@@ -87,9 +88,9 @@ class HubcfgSpawner(SystemdSpawner):
 
     hubcfg_bin = Unicode(help="The hubcfg binary").tag(config=True)
     hubcfg_prefix = Unicode(help="hubcfg's install prefix").tag(config=True)
-    extra_user_groups = Dict(
-        help="Unix group name -> hub user names to add to it"
-    ).tag(config=True)
+    extra_user_groups = Dict(help="Unix group name -> hub user names to add to it").tag(
+        config=True
+    )
     ensure_user_timeout = Integer(
         120, help="Seconds to wait for `hubcfg ensure-user`"
     ).tag(config=True)
@@ -121,7 +122,7 @@ class HubcfgSpawner(SystemdSpawner):
             out, err = await asyncio.wait_for(
                 proc.communicate(), self.ensure_user_timeout
             )
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # not the builtin before Python 3.11
             proc.kill()
             await proc.wait()
             raise RuntimeError(

@@ -70,11 +70,16 @@ def instances(config):
 
 def check_traits(config, rendered):
     hub, objs = instances(config)
-    check(hub.spawner_class.__name__ == "HubcfgSpawner", "spawner_class is HubcfgSpawner")
+    check(
+        hub.spawner_class.__name__ == "HubcfgSpawner", "spawner_class is HubcfgSpawner"
+    )
     for cls_name, traits in rendered["traits"].items():
         owners = [o for o in objs if cls_name in {c.__name__ for c in type(o).mro()}]
         if not owners:
-            print(f"note: no {cls_name} is in use with this config; its traits are not checked")
+            print(
+                f"note: no {cls_name} is in use with this config; "
+                "its traits are not checked"
+            )
             continue
         obj = owners[0]
         configurable = obj.traits(config=True)
@@ -83,7 +88,10 @@ def check_traits(config, rendered):
                 continue
             where = f"{cls_name}.{name}"
             trait = configurable.get(name)
-            check(trait is not None, f"{where} is a configurable trait of {type(obj).__name__}")
+            check(
+                trait is not None,
+                f"{where} is a configurable trait of {type(obj).__name__}",
+            )
             if trait is None:
                 continue
             try:
@@ -110,7 +118,9 @@ def check_spawner(config, tmp):
     marker = os.path.join(tmp, "pwned")
     ok_script = fake_hubcfg(
         tmp,
-        f'for a in "$@"; do printf "%s\\n" "$a"; done > {argv_log}\necho "creating account" >&2\necho jupyter-mapped',
+        f'for a in "$@"; do printf "%s\\n" "$a"; done > {argv_log}\n'
+        'echo "creating account" >&2\n'
+        "echo jupyter-mapped",
     )
 
     calls = []
@@ -130,14 +140,30 @@ def check_spawner(config, tmp):
         with open(argv_log) as f:
             argv = f.read().splitlines()
         check(
-            argv == ["--prefix", sp.hubcfg_prefix, "ensure-user", "--admin",
-                     "--group", "data", "--group", "docker", "--", tricky],
+            argv
+            == [
+                "--prefix",
+                sp.hubcfg_prefix,
+                "ensure-user",
+                "--admin",
+                "--group",
+                "data",
+                "--group",
+                "docker",
+                "--",
+                tricky,
+            ],
             f"ensure-user argv for an admin with groups and a hostile name: {argv!r}",
         )
         check(not os.path.exists(marker), "the hub user name never reaches a shell")
-        check(result == ("127.0.0.1", 12345), "start() returns SystemdSpawner.start's result")
-        check(calls == [("jupyter-mapped", "jupyter-mapped", False)],
-              f"admin runs as the mapped unix name with sudo allowed: {calls!r}")
+        check(
+            result == ("127.0.0.1", 12345),
+            "start() returns SystemdSpawner.start's result",
+        )
+        check(
+            calls == [("jupyter-mapped", "jupyter-mapped", False)],
+            f"admin runs as the mapped unix name with sudo allowed: {calls!r}",
+        )
 
         calls.clear()
         sp = cls(user=fake_user("bob", False), config=config)
@@ -146,8 +172,10 @@ def check_spawner(config, tmp):
         with open(argv_log) as f:
             argv = f.read().splitlines()
         check("--admin" not in argv[:-1], "non-admin gets no --admin")
-        check(calls == [("jupyter-mapped", "jupyter-mapped", True)],
-              f"non-admin has sudo disabled: {calls!r}")
+        check(
+            calls == [("jupyter-mapped", "jupyter-mapped", True)],
+            f"non-admin has sudo disabled: {calls!r}",
+        )
 
         calls.clear()
         for body, expect in [
@@ -161,8 +189,14 @@ def check_spawner(config, tmp):
                 asyncio.run(sp.start())
                 check(False, f"ensure-user output {body!r} is refused")
             except RuntimeError as e:
-                check(expect in str(e) and "carol" in str(e), f"ensure-user {body!r} -> {e}")
-        check(len(calls) == 0, "SystemdSpawner.start is not reached after a failed ensure-user")
+                check(
+                    expect in str(e) and "carol" in str(e),
+                    f"ensure-user {body!r} -> {e}",
+                )
+        check(
+            len(calls) == 0,
+            "SystemdSpawner.start is not reached after a failed ensure-user",
+        )
     finally:
         SystemdSpawner.start = original
 
@@ -173,8 +207,10 @@ def check_config_d(glue_py, rendered, tmp):
     with open(os.path.join(snippets, "20-second.py"), "w") as f:
         f.write('c.Spawner.mem_limit = "3G"\n')
     with open(os.path.join(snippets, "10-first.py"), "w") as f:
-        f.write('c.JupyterHub.services.append({"name": "extra", "url": "http://127.0.0.1:1"})\n'
-                'c.Spawner.mem_limit = "2G"\n')
+        f.write(
+            'c.JupyterHub.services.append({"name": "extra", "url": "http://127.0.0.1:1"})\n'
+            'c.Spawner.mem_limit = "2G"\n'
+        )
     with open(os.path.join(snippets, "ignored.txt"), "w") as f:
         f.write("this is not python\n")
     copy = dict(rendered, config_d=snippets)
@@ -184,11 +220,17 @@ def check_config_d(glue_py, rendered, tmp):
     config = load_glue(glue_py, path)
     hub = JupyterHub(config=config)
     names = [s["name"] for s in hub.services]
-    rendered_names = [s["name"] for s in rendered["traits"]["JupyterHub"].get("services", [])]
-    check(names == rendered_names + ["extra"],
-          f"config_d snippets extend the rendered services: {names!r}")
+    rendered_names = [
+        s["name"] for s in rendered["traits"]["JupyterHub"].get("services", [])
+    ]
+    check(
+        names == rendered_names + ["extra"],
+        f"config_d snippets extend the rendered services: {names!r}",
+    )
     spawner = hub.spawner_class(user=fake_user("alice", False), config=config)
-    check(spawner.mem_limit == 3 * 1024**3, "config_d snippets load in name order and win")
+    check(
+        spawner.mem_limit == 3 * 1024**3, "config_d snippets load in name order and win"
+    )
 
 
 def check_bad_json(glue_py, tmp):
@@ -216,7 +258,10 @@ def check_config_path(glue_py):
     spec.loader.exec_module(glue)
     for environ, want in [
         ({"HUBCFG_HUB_CONFIG": "/x/h.json", "HUBCFG_PREFIX": "/p"}, "/x/h.json"),
-        ({"HUBCFG_PREFIX": "/p", "TLJH_INSTALL_PREFIX": "/t"}, "/p/state/hub-config.json"),
+        (
+            {"HUBCFG_PREFIX": "/p", "TLJH_INSTALL_PREFIX": "/t"},
+            "/p/state/hub-config.json",
+        ),
         ({"TLJH_INSTALL_PREFIX": "/t"}, "/t/state/hub-config.json"),
         ({}, "/opt/tljh/state/hub-config.json"),
     ]:
