@@ -95,7 +95,9 @@ impl Plan {
         let snippets = files::read_snippets(&paths.traefik_config_d())?;
         let traefik = traefik::render(&eff, paths, &snippets)?;
         files::check_tls_files(&traefik.https)?;
-        let hub_json = if with_hub {
+        // A new API password must reach the hub too, or it could not talk to
+        // Traefik until its next start.
+        let hub_json = if with_hub || new_secret.is_some() {
             let v = hub::hub_config(&eff, paths)?;
             let text = serde_json::to_string_pretty(&v)
                 .map_err(|e| Error::new(format!("rendering the hub config: {e}")))?;
@@ -439,6 +441,21 @@ mod tests {
                 .any(|m| m.contains("unknown key user ") && m.contains("did you mean")),
             "{:?}",
             w.warnings
+        );
+    }
+
+    #[test]
+    fn a_new_api_secret_reaches_the_hub_config_even_from_write_traefik() {
+        let (_d, paths) = prefix();
+        write_all(&paths).unwrap();
+        std::fs::remove_file(paths.traefik_api_secret()).unwrap();
+        let w = write_traefik(&paths).unwrap();
+        assert!(w.api_secret.changed() && w.hub_config.changed(), "{w:?}");
+        let secret = std::fs::read_to_string(paths.traefik_api_secret()).unwrap();
+        assert!(
+            std::fs::read_to_string(paths.hub_config_json())
+                .unwrap()
+                .contains(secret.trim())
         );
     }
 
