@@ -85,13 +85,14 @@ impl Plan {
             Some(_) => None,
             None => Some(files::new_api_secret()?),
         };
-        if secrets.traefik_api_password.is_none() {
-            secrets.traefik_api_password = new_secret.clone();
+        if new_secret.is_some() {
+            secrets.traefik_api_password.clone_from(&new_secret);
         }
         let config_path = paths.config_toml();
         let user = read_user(&config_path)?;
-        let warnings = unknown_key_warnings(&config_path, &user);
+        let mut warnings = unknown_key_warnings(&config_path, &user);
         let eff = effective::effective(&user, &secrets);
+        warnings.extend(traefik::warnings(&eff));
         let snippets = files::read_snippets(&paths.traefik_config_d())?;
         let traefik = traefik::render(&eff, paths, &snippets)?;
         files::check_tls_files(&traefik.https)?;

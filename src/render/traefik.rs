@@ -285,6 +285,21 @@ pub fn dynamic_config(eff: &Value, paths: &Paths) -> Result<toml::Table> {
     Ok(to_table(&root))
 }
 
+/// Settings that render but probably do not do what the user wants.
+pub fn warnings(eff: &Value) -> Vec<String> {
+    let mut out = vec![];
+    if let Ok(Https::LetsEncrypt { .. }) = https(eff)
+        && let Ok(port) = get::port(eff, "https.port")
+        && port != 443
+    {
+        out.push(format!(
+            "https.port is {port}, but Let's Encrypt's tls-alpn-01 check connects to port 443: \
+             certificates are only issued if port 443 reaches this port"
+        ));
+    }
+    out
+}
+
 /// Both files' text, checked by parsing them back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
@@ -523,6 +538,17 @@ mod tests {
     fn empty_api_password_is_refused() {
         let e = render(&effective(&json!({}), &Secrets::default()), &paths(), &[]).unwrap_err();
         assert!(e.message.contains("traefik-api.secret"), "{}", e.message);
+    }
+
+    #[test]
+    fn letsencrypt_on_another_port_is_warned_about() {
+        let le =
+            json!({"enabled": true, "letsencrypt": {"email": "a@b.org", "domains": ["b.org"]}});
+        assert!(warnings(&eff(json!({"https": le.clone()}))).is_empty());
+        let mut moved = le;
+        moved["port"] = json!(8443);
+        let w = warnings(&eff(json!({"https": moved})));
+        assert!(w.len() == 1 && w[0].contains("8443"), "{w:?}");
     }
 
     #[test]
