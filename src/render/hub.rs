@@ -328,6 +328,7 @@ mod tests {
     fn classic_app() {
         let v = hub(json!({"user_environment": {"default_app": "classic"}}));
         assert_eq!(t(&v, "Spawner", "default_url"), &json!("/tree"));
+        insta::assert_snapshot!(pretty(&v["traits"]["Spawner"]));
         let v = hub(json!({}));
         assert_eq!(t(&v, "Spawner", "default_url"), &json!("/lab"));
     }
