@@ -552,6 +552,24 @@ mod tests {
     }
 
     #[test]
+    fn values_cannot_inject_toml() {
+        let evil = "a@b.org\"\n[api]\ninsecure = true\n#";
+        let r = render(
+            &eff(json!({"https": {"enabled": true, "letsencrypt": {
+                "email": evil, "domains": ["b.org"]}}})),
+            &paths(),
+            &[],
+        )
+        .unwrap();
+        let t: toml::Table = r.static_toml.parse().unwrap();
+        assert_eq!(
+            t["certificatesResolvers"]["letsencrypt"]["acme"]["email"].as_str(),
+            Some(evil)
+        );
+        assert!(t["api"].get("insecure").is_none());
+    }
+
+    #[test]
     fn htpasswd_sha_matches_htpasswd() {
         // `htpasswd -nbs api_admin password`
         assert_eq!(
