@@ -50,19 +50,6 @@ pub fn check_tls_files(https: &Https) -> Result<()> {
                     "{name} must be an absolute path, not {path:?}"
                 )));
             }
-            // traefik.service runs with ProtectHome=yes (as TLJH's does), so
-            // Traefik could not read these and would serve its default cert.
-            if ["/home", "/root", "/run/user"]
-                .iter()
-                .any(|d| p.starts_with(d))
-            {
-                return Err(Error::new(format!(
-                    "{name} is {path}, but Traefik cannot read files under /home, /root or /run/user"
-                ))
-                .with_hint(format!(
-                    "copy it to e.g. /etc/ssl/private/ (root-only) and `tljh-config set {name} <new path>`"
-                )));
-            }
             std::fs::File::open(p).map_err(|e| {
                 Error::new(format!("{name}: cannot read {path}: {e}")).with_hint(format!(
                     "copy the PEM file there, or `tljh-config set {name} /path/to/file`"

@@ -415,18 +415,6 @@ mod tests {
     }
 
     #[test]
-    fn certificate_under_home_is_refused() {
-        let (_d, paths) = prefix();
-        set_config(
-            &paths,
-            "[https]\nenabled = true\ntls.cert = \"/home/u/c.pem\"\ntls.key = \"/etc/k.pem\"\n",
-        );
-        let e = write_all(&paths).unwrap_err();
-        assert!(e.message.contains("https.tls.cert"), "{}", e.message);
-        assert!(e.message.contains("/home"), "{}", e.message);
-    }
-
-    #[test]
     fn unknown_keys_are_ignored_with_a_warning() {
         let (_d, paths) = prefix();
         set_config(
