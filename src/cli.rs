@@ -213,7 +213,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
-        Some(Command::Render) => crate::render::write_all(&paths),
+        Some(Command::Render) => {
+            let written = crate::render::write_all(&paths)?;
+            for w in &written.warnings {
+                eprintln!("warning: {w}");
+            }
+            eprintln!("hubcfg render: {}", written.summary(&paths));
+            Ok(())
+        }
         Some(Command::EnsureUser {
             name,
             admin,
