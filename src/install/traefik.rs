@@ -237,4 +237,4 @@ pub fn parse_version_output(out: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
