@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod download;
 pub mod effective;
 pub mod error;
 pub mod fsutil;
@@ -15,6 +16,7 @@ pub mod hub_probe;
 pub mod install;
 pub mod paths;
 pub mod reload;
+pub mod pins;
 pub mod render;
 pub mod schema;
 pub mod systemd;

@@ -3,6 +3,8 @@
 //! twice changes nothing the second time.
 
 pub mod args;
+pub mod miniforge;
+pub mod traefik;
 
 pub use args::BootstrapArgs;
 
