@@ -17,4 +17,5 @@ pub mod paths;
 pub mod render;
 pub mod schema;
 pub mod systemd;
+pub mod username;
 pub mod users;
