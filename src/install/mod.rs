@@ -3,6 +3,10 @@
 //! twice changes nothing the second time.
 
 pub mod args;
+pub mod services;
+pub mod system;
+#[cfg(test)]
+pub mod testutil;
 
 pub use args::BootstrapArgs;
 
