@@ -146,8 +146,25 @@ mod tests {
     fn names() -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
         let pieces = [
-            "", "a", "z9", "_", "-", "@", ".", "+", " ", "A", "é", "李", "👍", "$", ":", "/", "\n",
-            "abcdefghijklmnopqrstuvwxyz", "0123456789",
+            "",
+            "a",
+            "z9",
+            "_",
+            "-",
+            "@",
+            ".",
+            "+",
+            " ",
+            "A",
+            "é",
+            "李",
+            "👍",
+            "$",
+            ":",
+            "/",
+            "\n",
+            "abcdefghijklmnopqrstuvwxyz",
+            "0123456789",
         ];
         for a in pieces {
             for b in pieces {

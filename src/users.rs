@@ -138,8 +138,14 @@ pub enum UserAction {
     CreateHome(String),
     /// Set the home directory's mode to HOME_MODE.
     SecureHome(String),
-    AddMember { user: String, group: String },
-    RemoveMember { user: String, group: String },
+    AddMember {
+        user: String,
+        group: String,
+    },
+    RemoveMember {
+        user: String,
+        group: String,
+    },
 }
 
 impl std::fmt::Display for UserAction {
@@ -149,7 +155,10 @@ impl std::fmt::Display for UserAction {
             UserAction::CreateUser(u) => write!(f, "create user {u}"),
             UserAction::CreateHome(u) => write!(f, "create the home directory of {u}"),
             UserAction::SecureHome(u) => {
-                write!(f, "make the home directory of {u} private (mode {HOME_MODE:o})")
+                write!(
+                    f,
+                    "make the home directory of {u} private (mode {HOME_MODE:o})"
+                )
             }
             UserAction::AddMember { user, group } => write!(f, "add {user} to group {group}"),
             UserAction::RemoveMember { user, group } => {
@@ -432,9 +441,7 @@ mod tests {
             }]
         );
         ensure_hub_user_with(&acc, "bob", false, &[]).unwrap();
-        assert!(
-            !acc.groups.lock().unwrap()[ADMIN_GROUP].contains(&"jupyter-bob".to_string())
-        );
+        assert!(!acc.groups.lock().unwrap()[ADMIN_GROUP].contains(&"jupyter-bob".to_string()));
         assert_eq!(plan_user(&acc, "jupyter-bob", false, &[]).unwrap(), vec![]);
     }
 
@@ -505,7 +512,12 @@ mod tests {
     fn system_lookups_work_for_root_and_missing_names() {
         let root = SystemAccounts.user("root").unwrap().unwrap();
         assert_eq!(root.uid, 0);
-        assert!(SystemAccounts.user("no-such-user-hubcfg-test").unwrap().is_none());
+        assert!(
+            SystemAccounts
+                .user("no-such-user-hubcfg-test")
+                .unwrap()
+                .is_none()
+        );
         assert!(SystemAccounts.user("nul\0name").unwrap().is_none());
         assert!(SystemAccounts.group("root").unwrap().is_some());
     }

@@ -202,19 +202,19 @@ pub fn parse_admins(specs: &[String]) -> Result<Vec<AdminSpec>> {
     for spec in specs {
         let (name, password) = parse_admin(spec);
         if name.trim().is_empty() {
-            return Err(Error::new(format!(
-                "--admin {spec:?}: the user name is empty"
-            ))
-            .with_hint("use --admin NAME or --admin NAME:PASSWORD"));
+            return Err(
+                Error::new(format!("--admin {spec:?}: the user name is empty"))
+                    .with_hint("use --admin NAME or --admin NAME:PASSWORD"),
+            );
         }
         if let Some(pw) = password {
             if pw.is_empty() {
-                return Err(Error::new(format!(
-                    "--admin {name}: the password after ':' is empty"
-                ))
-                .with_hint(format!(
-                    "use --admin {name} to add the admin without setting a password"
-                )));
+                return Err(
+                    Error::new(format!("--admin {name}: the password after ':' is empty"))
+                        .with_hint(format!(
+                            "use --admin {name} to add the admin without setting a password"
+                        )),
+                );
             }
             if pw.len() > BCRYPT_MAX {
                 return Err(Error::new(format!(
@@ -254,9 +254,8 @@ pub fn configured_admins(doc: &toml_edit::DocumentMut, path: &Path) -> Result<Ve
 }
 
 fn not_a_list(path: &Path) -> Error {
-    Error::new(format!("users.admin in {} is not a list", path.display())).with_hint(
-        "make it a list of names, for example: admin = [\"alice\"] under [users]",
-    )
+    Error::new(format!("users.admin in {} is not a list", path.display()))
+        .with_hint("make it a list of names, for example: admin = [\"alice\"] under [users]")
 }
 
 /// Appends `names` missing from `users.admin`, keeping what is there.
@@ -265,10 +264,10 @@ pub fn add_admins(doc: &mut toml_edit::DocumentMut, names: &[String], path: &Pat
         .entry("users")
         .or_insert_with(toml_edit::table)
         .as_table_like_mut()
-        .ok_or_else(|| {
-            Error::new(format!("users in {} is not a table", path.display()))
-        })?;
-    let admin = users.entry("admin").or_insert(toml_edit::value(toml_edit::Array::new()));
+        .ok_or_else(|| Error::new(format!("users in {} is not a table", path.display())))?;
+    let admin = users
+        .entry("admin")
+        .or_insert(toml_edit::value(toml_edit::Array::new()));
     let arr = admin.as_array_mut().ok_or_else(|| not_a_list(path))?;
     for n in names {
         if !arr.iter().any(|v| v.as_str() == Some(n)) {
@@ -280,7 +279,9 @@ pub fn add_admins(doc: &mut toml_edit::DocumentMut, names: &[String], path: &Pat
 
 impl Admins {
     fn python(&self, ctx: &Ctx) -> PathBuf {
-        self.python.clone().unwrap_or_else(|| ctx.paths.hub_python())
+        self.python
+            .clone()
+            .unwrap_or_else(|| ctx.paths.hub_python())
     }
 
     fn missing_in_config(&self, ctx: &Ctx, specs: &[AdminSpec]) -> Result<Vec<String>> {

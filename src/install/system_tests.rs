@@ -94,7 +94,11 @@ fn rejected_sudoers_leaves_old_file_and_shows_visudo_output() {
     std::fs::write(step.path(), "# old\n").unwrap();
     let err = step.execute(&env.ctx()).unwrap_err();
     assert!(err.message.contains("visudo rejected"), "{}", err.message);
-    assert!(err.message.contains("syntax error near line 2"), "{}", err.message);
+    assert!(
+        err.message.contains("syntax error near line 2"),
+        "{}",
+        err.message
+    );
     assert_eq!(std::fs::read_to_string(step.path()).unwrap(), "# old\n");
     assert_eq!(dir_names(&step.dir), vec![SUDOERS_FILE]);
 }
@@ -133,7 +137,10 @@ fn admin_specs_are_checked() {
     assert!(s(&[""]).is_err());
     assert!(s(&["a:"]).unwrap_err().hint.unwrap().contains("--admin a"));
     assert!(s(&[&format!("a:{}", "x".repeat(73))]).is_err());
-    assert_eq!(s(&["a", "a:pw"]).unwrap()[0].password.as_deref(), Some("pw"));
+    assert_eq!(
+        s(&["a", "a:pw"]).unwrap()[0].password.as_deref(),
+        Some("pw")
+    );
 }
 
 fn admins_env(admins: &[&str]) -> TestEnv {
@@ -157,7 +164,10 @@ fn admins_are_appended_keeping_existing_ones_and_comments() {
     );
     step.execute(&ctx).unwrap();
     let after = std::fs::read_to_string(&cfg).unwrap();
-    assert!(after.starts_with("# my hub\n[users]\n# teachers\n"), "{after}");
+    assert!(
+        after.starts_with("# my hub\n[users]\n# teachers\n"),
+        "{after}"
+    );
     let doc: toml_edit::DocumentMut = after.parse().unwrap();
     assert_eq!(
         configured_admins(&doc, &cfg).unwrap(),
@@ -210,7 +220,8 @@ fn passwords_are_to_do_while_the_hub_env_is_missing() {
 #[ignore = "needs HUBCFG_TEST_PYTHON pointing at a python3 with bcrypt"]
 fn passwords_are_set_once_and_readable_by_firstuse() {
     let python = PathBuf::from(
-        std::env::var_os("HUBCFG_TEST_PYTHON").expect("set HUBCFG_TEST_PYTHON to a python3 with bcrypt"),
+        std::env::var_os("HUBCFG_TEST_PYTHON")
+            .expect("set HUBCFG_TEST_PYTHON to a python3 with bcrypt"),
     );
     let env = admins_env(&["alice:pa:ss word", "bob"]);
     let step = Admins {
