@@ -319,3 +319,32 @@ fn a_plain_usr_bin_hubcfg_is_replaced_a_directory_is_an_error() {
     let err = step.plan(&ctx).unwrap_err();
     assert!(err.message.contains("is a directory"), "{}", err.message);
 }
+
+/// systemd's own parser checks the rendered units (keys, sections, paths).
+#[test]
+fn units_pass_systemd_analyze_verify() {
+    let Some(analyze) = crate::install::system::find_program(Path::new("systemd-analyze")) else {
+        eprintln!("SKIPPED units_pass_systemd_analyze_verify: systemd-analyze is not installed");
+        return;
+    };
+    let env = TestEnv::new();
+    for exe in ["hub/bin/traefik", "hub/bin/python3", "bin/hubcfg"] {
+        let p = env.paths.prefix.join(exe);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        crate::install::testutil::script(&p, "exit 0");
+    }
+    let dir = env.sys_dir("units");
+    let mut args = vec!["verify".to_string(), "--man=no".to_string()];
+    for (name, text) in rendered_units(&env.paths).unwrap() {
+        std::fs::write(dir.join(name), text).unwrap();
+        args.push(dir.join(name).display().to_string());
+    }
+    let out = crate::cmd::run(std::process::Command::new(analyze).args(&args)).unwrap();
+    assert!(
+        out.success() && out.stderr.trim().is_empty(),
+        "systemd-analyze verify: exit {}\n{}{}",
+        out.status,
+        out.stdout,
+        out.stderr
+    );
+}
