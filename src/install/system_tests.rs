@@ -253,3 +253,24 @@ fn passwords_are_set_once_and_readable_by_firstuse() {
     let ctx2 = env2.ctx();
     assert_eq!(step.plan(&ctx2).unwrap().len(), 1);
 }
+
+/// The real visudo accepts what we write (sudo is not on every dev host).
+/// Run: HUBCFG_TEST_VISUDO=/usr/sbin/visudo cargo test --lib system -- --ignored
+#[test]
+#[ignore = "needs HUBCFG_TEST_VISUDO pointing at a real visudo"]
+fn real_visudo_accepts_the_sudoers_file() {
+    let visudo = PathBuf::from(
+        std::env::var_os("HUBCFG_TEST_VISUDO").expect("set HUBCFG_TEST_VISUDO to a visudo"),
+    );
+    let env = TestEnv::new();
+    let step = Sudoers {
+        dir: env.sys_dir("sudoers.d"),
+        visudo,
+    };
+    step.execute(&env.ctx()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(step.path()).unwrap(),
+        SUDOERS_CONTENT
+    );
+    assert!(step.plan(&env.ctx()).unwrap().is_empty());
+}
