@@ -20,4 +20,5 @@ pub mod pins;
 pub mod render;
 pub mod schema;
 pub mod systemd;
+pub mod username;
 pub mod users;

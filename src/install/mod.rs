@@ -5,6 +5,10 @@
 pub mod args;
 pub mod miniforge;
 pub mod traefik;
+pub mod services;
+pub mod system;
+#[cfg(test)]
+pub mod testutil;
 
 pub use args::BootstrapArgs;
 
