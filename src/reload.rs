@@ -148,8 +148,8 @@ pub fn run(
     let effective = crate::render::load_effective(paths, config_path)?;
     let url = crate::hub_probe::hub_api_url(&effective);
     let render = || match component {
-        Component::Hub => crate::render::write_all(paths),
-        Component::Proxy => crate::render::write_traefik(paths),
+        Component::Hub => crate::render::write_all(paths).map(drop),
+        Component::Proxy => crate::render::write_traefik(paths).map(drop),
     };
     eprintln!(
         "rendering the config, restarting {}, then waiting up to {}s for {url} …",

@@ -4,11 +4,11 @@
 
 pub mod args;
 pub mod miniforge;
-pub mod traefik;
 pub mod services;
 pub mod system;
 #[cfg(test)]
 pub mod testutil;
+pub mod traefik;
 
 pub use args::BootstrapArgs;
 
