@@ -6,7 +6,6 @@ use super::{Ctx, Step};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::paths::Paths;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,13 +40,6 @@ fn secret_state(path: &Path) -> Result<SecretState> {
     }
 }
 
-/// 32 bytes from the kernel's CSPRNG, as 64 hex digits.
-pub fn random_hex32() -> Result<String> {
-    let mut buf = [0u8; 32];
-    fs_err::File::open("/dev/urandom")?.read_exact(&mut buf)?;
-    Ok(hex::encode(buf))
-}
-
 impl Step for ApiSecret {
     fn name(&self) -> &'static str {
         "Traefik API secret"
@@ -74,7 +66,7 @@ impl Step for ApiSecret {
                 if !state.is_dir() {
                     fsutil::ensure_dir(&state, 0o700)?;
                 }
-                fsutil::write_atomic(&path, random_hex32()?.as_bytes(), SECRET_MODE)?;
+                fsutil::write_atomic(&path, crate::render::files::new_api_secret()?.as_bytes(), SECRET_MODE)?;
                 // Both the hub and Traefik are configured with it.
                 ctx.restart_needed.set(true);
             }
