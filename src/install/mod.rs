@@ -2,13 +2,26 @@
 //! Each step inspects before it acts (plan), then acts (execute); running it
 //! twice changes nothing the second time.
 
+pub mod apt;
 pub mod args;
+pub mod layout;
+pub mod log;
+pub mod miniforge;
+pub mod preflight;
+pub mod progress_page;
+pub mod python_env;
+pub mod render_step;
+pub mod services;
+pub mod system;
+pub mod traefik;
+pub mod ui;
 
 pub use args::BootstrapArgs;
 
 use crate::error::{Error, Result};
 use crate::paths::Paths;
-use crate::systemd::ServiceManager;
+use crate::systemd::{ServiceManager, Systemctl};
+use std::time::Instant;
 
 /// What a step needs to look at the system and change it.
 pub struct Ctx<'a> {
@@ -20,6 +33,33 @@ pub struct Ctx<'a> {
     pub restart_needed: std::cell::Cell<bool>,
 }
 
+/// What `execute` did, when a step can say it better than its plan (e.g.
+/// "installed 57 packages", or that an upgrade check found nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// False: the step looked and found nothing to change.
+    pub changed: bool,
+    pub summary: String,
+    /// Shown under the step line (e.g. an allowed failure).
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    pub fn changed(summary: impl Into<String>) -> Self {
+        Report {
+            changed: true,
+            summary: summary.into(),
+            warnings: vec![],
+        }
+    }
+    pub fn unchanged(summary: impl Into<String>) -> Self {
+        Report {
+            changed: false,
+            ..Report::changed(summary)
+        }
+    }
+}
+
 /// One idempotent install step.
 pub trait Step {
     /// Short name shown in the numbered step list.
@@ -29,8 +69,201 @@ pub trait Step {
     fn plan(&self, ctx: &Ctx) -> Result<Vec<String>>;
     /// Makes the changes `plan` listed.
     fn execute(&self, ctx: &Ctx) -> Result<()>;
+    /// After `execute`: what it did, if the plan's list does not say it.
+    fn report(&self) -> Option<Report> {
+        None
+    }
 }
 
-pub fn run(_paths: &Paths, _args: &BootstrapArgs) -> Result<()> {
-    Err(Error::new("bootstrap is not implemented yet"))
+/// The steps after preflight, in order. The progress page is stopped right
+/// before the step at the returned index (the one that starts Traefik on
+/// port 80).
+pub fn steps() -> (Vec<Box<dyn Step>>, usize) {
+    use crate::install::{services, system, traefik};
+    let mut steps: Vec<Box<dyn Step>> = vec![
+        Box::new(apt::AptPackages::default()),
+        Box::new(layout::ConfigDirs),
+        Box::new(layout::SelfInstall { source: None }),
+        Box::new(python_env::HubEnv::default()),
+        Box::new(python_env::UserEnv::default()),
+        Box::new(traefik::TraefikBinary::default()),
+        Box::new(system::Groups::default()),
+        Box::new(system::Sudoers::default()),
+        Box::new(system::Admins::default()),
+        Box::new(layout::HubGlue),
+        Box::new(services::ApiSecret::default()),
+        Box::new(render_step::Render::default()),
+    ];
+    let stop_page_before = steps.len();
+    steps.push(Box::new(services::Services::default()));
+    steps.push(Box::new(services::Links::default()));
+    (steps, stop_page_before)
+}
+
+pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
+    let started = Instant::now();
+    let (steps, stop_page_before) = steps();
+    let total = steps.len() + 1;
+    let ui = ui::Ui::new(total);
+
+    // 1. Preflight: nothing is touched before it passes (not even the log).
+    let https = https_enabled(paths);
+    let facts = preflight::gather(&paths.prefix, https, &|| {
+        Systemctl.active_state("traefik.service") == "active"
+    });
+    let problems = preflight::check(&facts, args);
+    let errors = ui.preflight(&problems, started.elapsed());
+    if errors > 0 {
+        return Err(Error::new(format!(
+            "bootstrap stopped before changing anything: {errors} preflight check(s) failed (see above)"
+        )));
+    }
+
+    let log_path = log::init(paths)?;
+    log::record_start(args, &problems);
+
+    let mut page = if args.show_progress_page {
+        progress_page::ProgressPage::start(progress_page::DEFAULT_ADDR, log_path.clone())
+    } else {
+        None
+    };
+
+    let ctx = Ctx {
+        paths,
+        args,
+        services: &Systemctl,
+        restart_needed: std::cell::Cell::new(false),
+    };
+    for (i, step) in steps.iter().enumerate() {
+        let n = i + 2;
+        if i == stop_page_before
+            && let Some(p) = page.take()
+        {
+            p.stop();
+            ui.note("Progress page server stopped successfully.");
+        }
+        let t = Instant::now();
+        ui.start(n, step.name());
+        match run_step(step.as_ref(), &ctx) {
+            Ok(outcome) => ui.finish(&outcome, t.elapsed()),
+            Err(e) => {
+                ui.failed();
+                return Err(ui::failure(n, total, step.name(), t.elapsed(), e, &log_path));
+            }
+        }
+    }
+    ui.done(started.elapsed(), &log_path);
+    Ok(())
+}
+
+/// Plans a step, executes it when the plan is not empty.
+pub fn run_step(step: &dyn Step, ctx: &Ctx) -> Result<ui::StepOutcome> {
+    let plan = step.plan(ctx)?;
+    tracing::info!(step = step.name(), ?plan, "planned");
+    if plan.is_empty() {
+        return Ok(ui::StepOutcome::UpToDate);
+    }
+    step.execute(ctx)?;
+    let report = step.report();
+    tracing::info!(step = step.name(), ?report, "done");
+    Ok(ui::StepOutcome::Done { plan, report })
+}
+
+/// Whether https is on in the current config (for the port 443 check). An
+/// unreadable config counts as off: rendering reports it properly later.
+fn https_enabled(paths: &Paths) -> bool {
+    crate::render::load_effective(paths, &paths.config_toml())
+        .ok()
+        .and_then(|v| v.get("https")?.get("enabled")?.as_bool())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Answers like an idle systemd for steps that ask.
+    pub struct NoServices;
+
+    impl ServiceManager for NoServices {
+        fn daemon_reload(&self) -> Result<()> {
+            Ok(())
+        }
+        fn restart(&self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn enable(&self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn is_enabled(&self, _: &str) -> bool {
+            false
+        }
+        fn active_state(&self, _: &str) -> String {
+            "inactive".into()
+        }
+        fn status_summary(&self, _: &str) -> String {
+            String::new()
+        }
+        fn journal_tail(&self, _: &str, _: usize) -> String {
+            String::new()
+        }
+    }
+
+    /// A temp prefix (not yet created) with default args.
+    pub struct TestCtx {
+        pub dir: tempfile::TempDir,
+        pub paths: Paths,
+        pub args: BootstrapArgs,
+    }
+
+    impl TestCtx {
+        pub fn new() -> Self {
+            Self::with_args(BootstrapArgs::default())
+        }
+        pub fn with_args(args: BootstrapArgs) -> Self {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let paths = Paths::new(dir.path().join("opt-tljh"));
+            TestCtx { dir, paths, args }
+        }
+        pub fn ctx(&self) -> Ctx<'_> {
+            Ctx {
+                paths: &self.paths,
+                args: &self.args,
+                services: &NoServices,
+                restart_needed: std::cell::Cell::new(false),
+            }
+        }
+    }
+
+    /// plan → execute → plan is empty.
+    pub fn assert_idempotent(step: &dyn Step, ctx: &Ctx) {
+        let first = step.plan(ctx).expect("first plan");
+        step.execute(ctx).expect("execute");
+        let second = step.plan(ctx).expect("second plan");
+        assert!(
+            second.is_empty(),
+            "{}: planned {first:?}, then still {second:?}",
+            step.name()
+        );
+    }
+
+    #[test]
+    fn run_step_skips_execute_when_up_to_date() {
+        let t = TestCtx::new();
+        let ctx = t.ctx();
+        let first = run_step(&layout::ConfigDirs, &ctx).unwrap();
+        assert!(matches!(first, ui::StepOutcome::Done { .. }));
+        let second = run_step(&layout::ConfigDirs, &ctx).unwrap();
+        assert_eq!(second, ui::StepOutcome::UpToDate);
+    }
+
+    #[test]
+    fn step_order_stops_the_page_before_services() {
+        let (steps, stop) = steps();
+        let names: Vec<_> = steps.iter().map(|s| s.name()).collect();
+        assert_eq!(names[0], "System packages");
+        assert_eq!(names[3], "Hub environment");
+        assert_eq!(names[4], "User environment");
+        assert_eq!(stop, steps.len() - 2, "{names:?}");
+    }
 }
