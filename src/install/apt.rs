@@ -79,10 +79,10 @@ impl PackageSystem for Debian {
     }
 
     fn python_version(&self) -> Result<(u32, u32)> {
-        let out = cmd::run_checked(Command::new(&self.python).args([
-            "-c",
-            "import sys; print('%d.%d' % sys.version_info[:2])",
-        ]))?;
+        let out = cmd::run_checked(
+            Command::new(&self.python)
+                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
+        )?;
         crate::install::preflight::parse_version(&out.stdout).ok_or_else(|| {
             Error::new(format!(
                 "could not read the version of {}: got {:?}",
@@ -271,7 +271,10 @@ pub(crate) mod tests {
             ..Default::default()
         });
         let e = s.execute(&t.ctx()).unwrap_err();
-        assert!(e.message.contains("3.8") && e.message.contains("3.9"), "{e}");
+        assert!(
+            e.message.contains("3.8") && e.message.contains("3.9"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -288,7 +291,8 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("lock"), "").unwrap();
         assert_eq!(newest_index_age(dir.path(), SystemTime::now()), None);
         std::fs::write(
-            dir.path().join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"),
+            dir.path()
+                .join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"),
             "",
         )
         .unwrap();
@@ -299,7 +303,11 @@ pub(crate) mod tests {
 
     #[test]
     fn real_dpkg_query_reads_this_host() {
-        if Command::new("dpkg-query").arg("--version").output().is_err() {
+        if Command::new("dpkg-query")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
             eprintln!("skipped: dpkg-query is not installed on this host");
             return;
         }

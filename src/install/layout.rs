@@ -204,7 +204,12 @@ mod tests {
         let ctx = t.ctx();
         assert_eq!(ConfigDirs.plan(&ctx).unwrap().len(), 6);
         assert_idempotent(&ConfigDirs, &ctx);
-        for d in ["config", "config/jupyterhub_config.d", "config/traefik_config.d", "state"] {
+        for d in [
+            "config",
+            "config/jupyterhub_config.d",
+            "config/traefik_config.d",
+            "state",
+        ] {
             assert_eq!(mode_of(&t.paths.prefix.join(d)), Some(0o700), "{d}");
         }
         assert_eq!(mode_of(&t.paths.config_toml()), Some(0o600));

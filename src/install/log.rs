@@ -104,6 +104,9 @@ mod tests {
         assert!(text.starts_with("old run\n"), "{text}");
         assert!(text.contains("a debug line for the file only"));
         assert!(text.contains("alice"));
-        assert!(!text.contains("s3cret"), "passwords must not be logged: {text}");
+        assert!(
+            !text.contains("s3cret"),
+            "passwords must not be logged: {text}"
+        );
     }
 }

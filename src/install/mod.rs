@@ -122,7 +122,7 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
     let log_path = log::init(paths)?;
     log::record_start(args, &problems);
 
-    let mut page = if args.show_progress_page {
+    let page = if args.show_progress_page {
         progress_page::ProgressPage::start(progress_page::DEFAULT_ADDR, log_path.clone())
     } else {
         None
@@ -134,6 +134,22 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
         services: &Systemctl,
         restart_needed: std::cell::Cell::new(false),
     };
+    run_steps(&ctx, &steps, stop_page_before, page, &ui, &log_path)?;
+    ui.done(started.elapsed(), &log_path);
+    Ok(())
+}
+
+/// Runs steps 2.. in order, numbered after preflight; stops at the first
+/// failure with an error naming the step and the log.
+pub fn run_steps(
+    ctx: &Ctx,
+    steps: &[Box<dyn Step>],
+    stop_page_before: usize,
+    mut page: Option<progress_page::ProgressPage>,
+    ui: &ui::Ui,
+    log_path: &std::path::Path,
+) -> Result<()> {
+    let total = steps.len() + 1;
     for (i, step) in steps.iter().enumerate() {
         let n = i + 2;
         if i == stop_page_before
@@ -144,15 +160,14 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
         }
         let t = Instant::now();
         ui.start(n, step.name());
-        match run_step(step.as_ref(), &ctx) {
+        match run_step(step.as_ref(), ctx) {
             Ok(outcome) => ui.finish(&outcome, t.elapsed()),
             Err(e) => {
                 ui.failed();
-                return Err(ui::failure(n, total, step.name(), t.elapsed(), e, &log_path));
+                return Err(ui::failure(n, total, step.name(), t.elapsed(), e, log_path));
             }
         }
     }
-    ui.done(started.elapsed(), &log_path);
     Ok(())
 }
 
@@ -255,6 +270,74 @@ pub(crate) mod tests {
         assert!(matches!(first, ui::StepOutcome::Done { .. }));
         let second = run_step(&layout::ConfigDirs, &ctx).unwrap();
         assert_eq!(second, ui::StepOutcome::UpToDate);
+    }
+
+    struct Fake {
+        name: &'static str,
+        plan: Vec<String>,
+        fail: bool,
+        ran: std::cell::Cell<bool>,
+    }
+
+    impl Step for Fake {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn plan(&self, _: &Ctx) -> Result<Vec<String>> {
+            Ok(self.plan.clone())
+        }
+        fn execute(&self, _: &Ctx) -> Result<()> {
+            self.ran.set(true);
+            if self.fail {
+                return Err(Error::new(
+                    "`pip install x` failed with exit code 1:\n    boom",
+                ));
+            }
+            Ok(())
+        }
+    }
+
+    fn fake(name: &'static str, plan: &[&str], fail: bool) -> Box<dyn Step> {
+        Box::new(Fake {
+            name,
+            plan: plan.iter().map(|s| s.to_string()).collect(),
+            fail,
+            ran: std::cell::Cell::new(false),
+        })
+    }
+
+    #[test]
+    fn run_steps_stops_at_the_first_failure_naming_step_and_log() {
+        let t = TestCtx::new();
+        let steps = vec![
+            fake("Fine", &[], false),
+            fake("Broken", &["do it"], true),
+            fake("Never", &["do it"], false),
+        ];
+        let log = std::path::Path::new("/x/installer.log");
+        let e = run_steps(&t.ctx(), &steps, 99, None, &ui::Ui::new(4), log).unwrap_err();
+        assert!(e.message.starts_with("[3/4] Broken failed after "), "{e}");
+        assert!(e.message.contains("boom"));
+        assert_eq!(e.hint.as_deref(), Some("Full log: /x/installer.log"));
+    }
+
+    #[test]
+    fn run_steps_stops_the_progress_page_before_the_given_step() {
+        let t = TestCtx::new();
+        let page = progress_page::ProgressPage::start("127.0.0.1:0", t.paths.installer_log())
+            .expect("loopback port");
+        let addr = page.addr;
+        let steps = vec![fake("A", &[], false), fake("B", &[], false)];
+        run_steps(
+            &t.ctx(),
+            &steps,
+            1,
+            Some(page),
+            &ui::Ui::new(3),
+            &t.paths.installer_log(),
+        )
+        .unwrap();
+        assert!(std::net::TcpStream::connect(addr).is_err());
     }
 
     #[test]

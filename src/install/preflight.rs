@@ -303,7 +303,10 @@ mod tests {
         HostFacts {
             euid: 0,
             pid1: Some("systemd".into()),
-            os_release: Some("ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n".into()),
+            os_release: Some(
+                "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"
+                    .into(),
+            ),
             arch: "x86_64".into(),
             free_disk: Some(20 * GIB),
             mem_total: Some(4 * GIB),
@@ -352,13 +355,22 @@ mod tests {
         assert_eq!(os("ID=ubuntu\nVERSION_ID=\"24.10\""), None);
         assert_eq!(os("ID=debian\nVERSION_ID=\"11\""), None);
         assert_eq!(os("ID=debian\nVERSION_ID=\"13\""), None);
-        let old = os("ID=ubuntu\nVERSION_ID=\"20.04\"\nPRETTY_NAME=\"Ubuntu 20.04.6 LTS\"").unwrap();
+        let old =
+            os("ID=ubuntu\nVERSION_ID=\"20.04\"\nPRETTY_NAME=\"Ubuntu 20.04.6 LTS\"").unwrap();
         assert_eq!(
             old,
             "hubcfg supports Ubuntu 22.04+ and Debian 11+; this is Ubuntu 20.04.6 LTS (use --skip-os-check to try anyway)"
         );
-        assert!(os("ID=debian\nVERSION_ID=\"10\"").unwrap().contains("this is debian 10"));
-        assert!(os("ID=fedora\nVERSION_ID=40").unwrap().contains("fedora 40"));
+        assert!(
+            os("ID=debian\nVERSION_ID=\"10\"")
+                .unwrap()
+                .contains("this is debian 10")
+        );
+        assert!(
+            os("ID=fedora\nVERSION_ID=40")
+                .unwrap()
+                .contains("fedora 40")
+        );
         assert!(os("").unwrap().contains("an unknown OS"));
         // Ubuntu without VERSION_ID is odd; refuse rather than guess.
         assert!(os("ID=ubuntu").is_some());

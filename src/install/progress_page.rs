@@ -91,7 +91,11 @@ pub fn route(path: &str, log: &Path) -> (&'static str, &'static str, String) {
                 .map(|t| tail(&t, TAIL_LINES))
                 .unwrap_or_else(|_| "(the install log is not there yet)\n".to_string()),
         ),
-        _ => ("404 Not Found", "text/plain; charset=utf-8", "not found\n".to_string()),
+        _ => (
+            "404 Not Found",
+            "text/plain; charset=utf-8",
+            "not found\n".to_string(),
+        ),
     }
 }
 
@@ -159,7 +163,10 @@ mod tests {
         let logs = get(addr, "/logs");
         assert!(logs.contains("text/plain"));
         assert!(logs.contains("line 299\n") && logs.contains("line 100\n"));
-        assert!(!logs.contains("line 99\n"), "only the last {TAIL_LINES} lines");
+        assert!(
+            !logs.contains("line 99\n"),
+            "only the last {TAIL_LINES} lines"
+        );
         assert!(get(addr, "/etc/passwd").starts_with("HTTP/1.0 404"));
         page.stop();
         assert!(TcpStream::connect(addr).is_err(), "port closed after stop");

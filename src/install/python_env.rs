@@ -95,7 +95,10 @@ impl PipEnv<'_> {
 
     fn plan_packages(&self) -> String {
         if !self.python().exists() || !self.stamp_matches() {
-            format!("install {} packages from the pinned requirement ranges", self.label)
+            format!(
+                "install {} packages from the pinned requirement ranges",
+                self.label
+            )
         } else {
             "check for upgrades within the pinned ranges".to_string()
         }
@@ -151,7 +154,11 @@ pub struct HubEnv {
 
 impl Default for HubEnv {
     fn default() -> Self {
-        HubEnv::new(PathBuf::from(crate::install::apt::SYSTEM_PYTHON), HUB_REQUIREMENTS, vec![])
+        HubEnv::new(
+            PathBuf::from(crate::install::apt::SYSTEM_PYTHON),
+            HUB_REQUIREMENTS,
+            vec![],
+        )
     }
 }
 
@@ -256,7 +263,11 @@ pub struct UserEnv {
 
 impl Default for UserEnv {
     fn default() -> Self {
-        UserEnv::new(PathBuf::from(crate::install::apt::SYSTEM_PYTHON), USER_REQUIREMENTS, vec![])
+        UserEnv::new(
+            PathBuf::from(crate::install::apt::SYSTEM_PYTHON),
+            USER_REQUIREMENTS,
+            vec![],
+        )
     }
 }
 
@@ -371,7 +382,10 @@ impl Step for UserEnv {
                         "fix the file or its URL, or pass --allow-requirements-failure to carry on without it",
                     ));
                 }
-                tracing::warn!("{msg} (carrying on: --allow-requirements-failure): {}", e.message);
+                tracing::warn!(
+                    "{msg} (carrying on: --allow-requirements-failure): {}",
+                    e.message
+                );
                 warnings.push(format!(
                     "{msg}; carrying on because of --allow-requirements-failure (details in the log)"
                 ));
@@ -385,7 +399,9 @@ impl Step for UserEnv {
         };
         if fixed > 0 {
             report.changed = true;
-            report.summary.push_str(&format!("; fixed permissions of {fixed} paths"));
+            report
+                .summary
+                .push_str(&format!("; fixed permissions of {fixed} paths"));
         }
         report.warnings = warnings;
         *self.report.borrow_mut() = Some(report);
@@ -434,7 +450,9 @@ fn walk_wrong(
             fix(&path, wrong_owner, want, want != mode)?;
         }
         if is_dir {
-            for entry in std::fs::read_dir(&path).context(|| format!("listing {}", path.display()))? {
+            for entry in
+                std::fs::read_dir(&path).context(|| format!("listing {}", path.display()))?
+            {
                 stack.push(entry?.path());
             }
         }

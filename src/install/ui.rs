@@ -115,7 +115,10 @@ impl Ui {
         } else {
             "failed".to_string()
         };
-        println!("{} {status}", step_prefix(1, self.total, "Preflight checks"));
+        println!(
+            "{} {status}",
+            step_prefix(1, self.total, "Preflight checks")
+        );
         for p in problems {
             let word = match p.severity {
                 Severity::Error => "error",
@@ -176,16 +179,27 @@ mod tests {
     #[test]
     fn step_lines() {
         let d = Duration::from_millis(41_200);
-        assert_eq!(step_prefix(3, 15, "Hub environment"), "[3/15] Hub environment …");
-        assert_eq!(outcome_text(&StepOutcome::UpToDate, d), "already up to date");
+        assert_eq!(
+            step_prefix(3, 15, "Hub environment"),
+            "[3/15] Hub environment …"
+        );
+        assert_eq!(
+            outcome_text(&StepOutcome::UpToDate, d),
+            "already up to date"
+        );
         let done = StepOutcome::Done {
             plan: vec!["x".into()],
             report: Some(Report::changed("installed 57 packages")),
         };
-        assert_eq!(outcome_text(&done, d), "done in 41.2s (installed 57 packages)");
+        assert_eq!(
+            outcome_text(&done, d),
+            "done in 41.2s (installed 57 packages)"
+        );
         let checked = StepOutcome::Done {
             plan: vec!["check".into()],
-            report: Some(Report::unchanged("no hub upgrades within the pinned ranges")),
+            report: Some(Report::unchanged(
+                "no hub upgrades within the pinned ranges",
+            )),
         };
         assert_eq!(
             outcome_text(&checked, d),
@@ -209,7 +223,10 @@ mod tests {
             e,
             Path::new("/opt/tljh/installer.log"),
         );
-        assert!(f.message.starts_with("[5/15] Hub environment failed after 3.1s:\n`pip install`"));
+        assert!(
+            f.message
+                .starts_with("[5/15] Hub environment failed after 3.1s:\n`pip install`")
+        );
         assert!(f.message.contains("boom"));
         let hint = f.hint.unwrap();
         assert!(hint.contains("try X") && hint.ends_with("Full log: /opt/tljh/installer.log"));
