@@ -107,8 +107,7 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
     let ui = ui::Ui::new(total);
 
     // 1. Preflight: nothing is touched before it passes (not even the log).
-    let https = https_enabled(paths);
-    let facts = preflight::gather(&paths.prefix, https, &|| {
+    let facts = preflight::gather(&paths.prefix, &proxy_ports(paths), &|| {
         Systemctl.active_state("traefik.service") == "active"
     });
     let problems = preflight::check(&facts, args);
@@ -184,13 +183,27 @@ pub fn run_step(step: &dyn Step, ctx: &Ctx) -> Result<ui::StepOutcome> {
     Ok(ui::StepOutcome::Done { plan, report })
 }
 
-/// Whether https is on in the current config (for the port 443 check). An
-/// unreadable config counts as off: rendering reports it properly later.
-fn https_enabled(paths: &Paths) -> bool {
-    crate::render::load_effective(paths, &paths.config_toml())
-        .ok()
-        .and_then(|v| v.get("https")?.get("enabled")?.as_bool())
-        .unwrap_or(false)
+/// The ports Traefik will listen on: http.port, and https.port when https is
+/// on. An unreadable config counts as the defaults: rendering reports it
+/// properly later.
+pub fn proxy_ports(paths: &Paths) -> Vec<u16> {
+    let effective = crate::render::load_effective(paths, &paths.config_toml()).ok();
+    ports_of(effective.as_ref())
+}
+
+fn ports_of(effective: Option<&serde_json::Value>) -> Vec<u16> {
+    let get = |section: &str, key: &str| effective?.get(section)?.get(key).cloned();
+    let port = |section: &str, default: u16| {
+        get(section, "port")
+            .and_then(|v| v.as_u64())
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(default)
+    };
+    let mut ports = vec![port("http", 80)];
+    if get("https", "enabled").and_then(|v| v.as_bool()) == Some(true) {
+        ports.push(port("https", 443));
+    }
+    ports
 }
 
 #[cfg(test)]
@@ -338,6 +351,20 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert!(std::net::TcpStream::connect(addr).is_err());
+    }
+
+    #[test]
+    fn proxy_ports_follow_the_config() {
+        assert_eq!(ports_of(None), vec![80]);
+        let v =
+            serde_json::json!({"http": {"port": 8080}, "https": {"enabled": true, "port": 8443}});
+        assert_eq!(ports_of(Some(&v)), vec![8080, 8443]);
+        let v = serde_json::json!({"http": {"port": 99999}, "https": {"enabled": false}});
+        assert_eq!(ports_of(Some(&v)), vec![80]);
+        let t = TestCtx::new();
+        std::fs::create_dir_all(t.paths.config_dir()).unwrap();
+        std::fs::write(t.paths.config_toml(), "[https]\nenabled = true\n").unwrap();
+        assert_eq!(proxy_ports(&t.paths), vec![80, 443]);
     }
 
     #[test]

@@ -40,9 +40,9 @@ pub struct HostFacts {
     pub free_disk: Option<u64>,
     /// MemTotal in bytes.
     pub mem_total: Option<u64>,
-    pub port_80: PortState,
-    /// Only looked at when https is on.
-    pub port_443: Option<PortState>,
+    /// The ports Traefik will listen on (http.port, and https.port when
+    /// https is on) and who holds them now.
+    pub ports: Vec<(u16, PortState)>,
     /// `$PREFIX/hub/bin/python3` exists (a re-run).
     pub installed: bool,
 }
@@ -240,8 +240,8 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
             human(mem)
         )));
     }
-    for (port, state) in [(80, Some(facts.port_80)), (443, facts.port_443)] {
-        if state == Some(PortState::Busy) {
+    for (port, state) in &facts.ports {
+        if *state == PortState::Busy {
             problems.push(Problem::error(format!(
                 "port {port} is used by another program; stop it (see `ss -ltnp 'sport = :{port}'`) or change http.port/https.port in config.toml"
             )));
@@ -250,10 +250,9 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
     problems
 }
 
-/// Reads the facts from this host. `https` says whether port 443 matters;
-/// `traefik_active` is asked only when a port is busy.
-pub fn gather(prefix: &Path, https: bool, traefik_active: &dyn Fn() -> bool) -> HostFacts {
-    let port = |p: u16| port_state(p, traefik_active);
+/// Reads the facts from this host. `ports` are the ones Traefik will need;
+/// `traefik_active` is asked only when one is busy.
+pub fn gather(prefix: &Path, ports: &[u16], traefik_active: &dyn Fn() -> bool) -> HostFacts {
     HostFacts {
         euid: nix::unistd::geteuid().as_raw(),
         pid1: std::fs::read_to_string("/proc/1/comm")
@@ -267,8 +266,10 @@ pub fn gather(prefix: &Path, https: bool, traefik_active: &dyn Fn() -> bool) -> 
         mem_total: std::fs::read_to_string("/proc/meminfo")
             .ok()
             .and_then(|t| parse_meminfo_total(&t)),
-        port_80: port(80),
-        port_443: https.then(|| port(443)),
+        ports: ports
+            .iter()
+            .map(|p| (*p, port_state(*p, traefik_active)))
+            .collect(),
         installed: prefix.join("hub/bin/python3").exists(),
     }
 }
@@ -310,8 +311,7 @@ mod tests {
             arch: "x86_64".into(),
             free_disk: Some(20 * GIB),
             mem_total: Some(4 * GIB),
-            port_80: PortState::Free,
-            port_443: None,
+            ports: vec![(80, PortState::Free)],
             installed: false,
         }
     }
@@ -442,24 +442,28 @@ mod tests {
     #[test]
     fn busy_ports_fail_unless_ours() {
         let mut f = good();
-        f.port_80 = PortState::Ours;
+        f.ports = vec![(80, PortState::Ours)];
         assert!(errors(&f, &BootstrapArgs::default()).is_empty());
-        f.port_80 = PortState::Unknown;
+        f.ports = vec![(80, PortState::Unknown)];
         assert!(errors(&f, &BootstrapArgs::default()).is_empty());
-        f.port_80 = PortState::Busy;
-        f.port_443 = Some(PortState::Busy);
+        f.ports = vec![(8080, PortState::Busy), (443, PortState::Busy)];
         let e = errors(&f, &BootstrapArgs::default());
         assert_eq!(e.len(), 2);
-        assert!(e[0].contains("port 80") && e[1].contains("port 443"));
+        assert!(e[0].contains("port 8080") && e[1].contains("port 443"));
     }
 
     #[test]
     fn gather_reads_this_host_without_panicking() {
         let dir = tempfile::tempdir().unwrap();
-        let f = gather(&dir.path().join("not/yet"), false, &|| false);
+        // A port we hold ourselves is busy, and not Traefik's.
+        let held = TcpListener::bind("0.0.0.0:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        let f = gather(&dir.path().join("not/yet"), &[port], &|| false);
         assert_eq!(f.arch, std::env::consts::ARCH);
         assert!(f.free_disk.is_some(), "statvfs on an ancestor must work");
         assert!(!f.installed);
-        assert_eq!(f.port_443, None);
+        assert_eq!(f.ports, vec![(port, PortState::Busy)]);
+        let f = gather(dir.path(), &[port], &|| true);
+        assert_eq!(f.ports, vec![(port, PortState::Ours)]);
     }
 }

@@ -382,7 +382,7 @@ impl Step for UserEnv {
                         "fix the file or its URL, or pass --allow-requirements-failure to carry on without it",
                     ));
                 }
-                tracing::warn!(
+                tracing::info!(
                     "{msg} (carrying on: --allow-requirements-failure): {}",
                     e.message
                 );

@@ -141,7 +141,8 @@ impl Ui {
         tracing::info!("{text}");
         println!("{text}");
         for w in warnings_of(outcome) {
-            tracing::warn!("{w}");
+            // Logged at info: a tracing warning would also hit stderr.
+            tracing::info!("warning: {w}");
             println!("      warning: {w}");
         }
     }
