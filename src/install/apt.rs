@@ -168,10 +168,20 @@ impl Step for AptPackages {
     fn execute(&self, _ctx: &Ctx) -> Result<()> {
         let missing = self.missing()?;
         if !missing.is_empty() {
-            if lists_are_stale(self.system.lists_age()) {
+            let updated = lists_are_stale(self.system.lists_age());
+            if updated {
                 self.system.update()?;
             }
-            self.system.install(&missing)?;
+            if let Err(e) = self.system.install(&missing) {
+                if updated {
+                    return Err(e);
+                }
+                // Fresh-looking lists can still point at packages the
+                // mirror has dropped: refresh once and retry.
+                tracing::info!("apt-get install failed; updating the lists and retrying: {e}");
+                self.system.update()?;
+                self.system.install(&missing)?;
+            }
         }
         self.check_python()
     }
@@ -190,6 +200,8 @@ pub(crate) mod tests {
         pub lists_age: Option<Duration>,
         pub calls: Rc<RefCell<Vec<String>>>,
         pub python: (u32, u32),
+        /// Fail this many install calls first.
+        pub fail_installs: std::cell::Cell<u32>,
     }
 
     impl PackageSystem for FakeApt {
@@ -207,6 +219,10 @@ pub(crate) mod tests {
             self.calls
                 .borrow_mut()
                 .push(format!("install {}", packages.join(" ")));
+            if self.fail_installs.get() > 0 {
+                self.fail_installs.set(self.fail_installs.get() - 1);
+                return Err(Error::new("`apt-get install` failed: 404 Not Found"));
+            }
             self.installed
                 .borrow_mut()
                 .extend(packages.iter().map(|p| p.to_string()));
@@ -233,6 +249,7 @@ pub(crate) mod tests {
             lists_age: None,
             calls: calls.clone(),
             python: (3, 11),
+            ..Default::default()
         };
         let s = step(fake);
         let ctx = t.ctx();
@@ -260,6 +277,34 @@ pub(crate) mod tests {
         s.execute(&t.ctx()).unwrap();
         assert_eq!(calls.borrow().len(), 1);
         assert!(calls.borrow()[0].starts_with("install python3 "));
+    }
+
+    #[test]
+    fn a_failed_install_with_fresh_lists_updates_and_retries_once() {
+        let t = crate::install::tests::TestCtx::new();
+        let calls = Rc::new(RefCell::new(vec![]));
+        let s = step(FakeApt {
+            lists_age: Some(Duration::from_secs(60)),
+            calls: calls.clone(),
+            python: (3, 12),
+            fail_installs: std::cell::Cell::new(1),
+            ..Default::default()
+        });
+        s.execute(&t.ctx()).unwrap();
+        let calls = calls.borrow();
+        assert_eq!(calls.len(), 3, "{calls:?}");
+        assert_eq!(calls[1], "update");
+
+        let calls = Rc::new(RefCell::new(vec![]));
+        let s = step(FakeApt {
+            lists_age: Some(Duration::from_secs(60)),
+            calls: calls.clone(),
+            python: (3, 12),
+            fail_installs: std::cell::Cell::new(2),
+            ..Default::default()
+        });
+        let e = s.execute(&t.ctx()).unwrap_err();
+        assert!(e.message.contains("apt-get install"), "{e}");
     }
 
     #[test]

@@ -249,6 +249,10 @@ pub fn existing_env(dir: &Path) -> Existing {
     }
 }
 
+fn needs_creating(existing: Existing, env: &PipEnv) -> bool {
+    existing == Existing::Missing || (existing == Existing::Venv && !env.python().exists())
+}
+
 /// `$PREFIX/user`: Miniforge or a venv, the user packages, the optional
 /// `--user-requirements-txt-url`, then permissions (root-owned, readable by
 /// all, writable by root only).
@@ -334,7 +338,7 @@ impl Step for UserEnv {
         let existing = self.check_kind(ctx)?;
         let env = self.env(ctx);
         let mut plan = vec![];
-        if existing == Existing::Missing {
+        if needs_creating(existing, &env) {
             plan.push(match ctx.args.user_env {
                 UserEnvKind::Conda => "install Miniforge into user/".to_string(),
                 UserEnvKind::Venv => format!(
@@ -360,7 +364,8 @@ impl Step for UserEnv {
         let existing = self.check_kind(ctx)?;
         let env = self.env(ctx);
         let mut warnings = vec![];
-        let created = existing == Existing::Missing;
+        // A venv whose creation was interrupted has no python yet: redo it.
+        let created = needs_creating(existing, &env);
         if created {
             match ctx.args.user_env {
                 UserEnvKind::Conda => crate::install::miniforge::install_miniforge(ctx, &env.dir)?,

@@ -297,3 +297,21 @@ fn stamp_and_freeze_diff() {
     assert_eq!(changed_packages(&before, &after), 2);
     assert_eq!(changed_packages(&after, &after), 0);
 }
+
+#[test]
+fn an_interrupted_venv_is_created_again_but_conda_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = PipEnv {
+        dir: dir.path().to_path_buf(),
+        label: "user",
+        requirements: "",
+        index_url: None,
+        extra_pip_args: &[],
+    };
+    assert!(needs_creating(Existing::Missing, &env));
+    assert!(needs_creating(Existing::Venv, &env), "pyvenv.cfg but no python");
+    assert!(!needs_creating(Existing::Conda, &env));
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    std::fs::write(dir.path().join("bin/python3"), "").unwrap();
+    assert!(!needs_creating(Existing::Venv, &env));
+}
