@@ -15,6 +15,10 @@ use tracing_subscriber::prelude::*;
 
 pub const LOG_MODE: u32 = 0o600;
 
+/// Events with this target go to the file only (the terminal already shows
+/// them in its own words), e.g. `tracing::error!(target: log::FILE_ONLY, …)`.
+pub const FILE_ONLY: &str = "installer_log";
+
 /// Opens (creating) the log for appending with mode 0600, repairing the mode
 /// of an existing file.
 pub fn open_log(path: &Path) -> Result<File> {
@@ -41,7 +45,9 @@ pub fn subscriber(file: File) -> impl tracing::Subscriber + Send + Sync {
         .without_time()
         .with_target(false)
         .with_level(true)
-        .with_filter(LevelFilter::WARN);
+        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            *m.level() <= tracing::Level::WARN && m.target() != FILE_ONLY
+        }));
     tracing_subscriber::registry()
         .with(file_layer)
         .with(stderr_layer)
@@ -94,6 +100,7 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o7777, 0o600);
         tracing::subscriber::with_default(subscriber(file), || {
             tracing::debug!("a debug line for the file only");
+            tracing::error!(target: FILE_ONLY, "a failure the terminal words itself");
             let args = BootstrapArgs {
                 admins: vec!["alice:s3cret:pw".into()],
                 ..Default::default()
@@ -103,6 +110,10 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("old run\n"), "{text}");
         assert!(text.contains("a debug line for the file only"));
+        assert!(
+            text.contains("ERROR a failure the terminal words itself"),
+            "{text}"
+        );
         assert!(text.contains("alice"));
         assert!(
             !text.contains("s3cret"),

@@ -372,15 +372,18 @@ impl Step for UserEnv {
                 UserEnvKind::Venv => create_venv(&self.system_python, &env.dir)?,
             }
         }
-        let changed = env.install()?;
+        let mut changed = env.install()?;
         if let Some(url) = &ctx.args.user_requirements_txt_url {
             let python = env.python();
+            let before = freeze(&python)?;
             let mut args = vec!["install", "--upgrade", "-r", url.as_str()];
             if let Some(index) = ctx.args.pip_index_url.as_deref() {
                 args.extend(["--index-url", index]);
             }
             args.extend(self.extra_pip_args.iter().map(String::as_str));
-            if let Err(e) = cmd::run_checked(&mut pip(&python, &args)) {
+            let result = cmd::run_checked(&mut pip(&python, &args));
+            changed += changed_packages(&before, &freeze(&python)?);
+            if let Err(e) = result {
                 let msg = format!("installing the user requirements from {url} failed");
                 if !ctx.args.allow_requirements_failure {
                     return Err(Error::new(format!("{msg}: {}", e.message)).with_hint(

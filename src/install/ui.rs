@@ -79,7 +79,7 @@ pub fn failure(
     e: Error,
     log: &Path,
 ) -> Error {
-    tracing::error!(step = name, error = %e, "step failed");
+    tracing::error!(target: crate::install::log::FILE_ONLY, step = name, error = %e, "step failed");
     let mut out = Error::new(format!(
         "[{n}/{total}] {name} failed after {}:\n{}",
         format_duration(elapsed),

@@ -209,6 +209,10 @@ fn user_env_venv_mode_requirements_url_and_permissions() {
     std::fs::write(&reqs, "hubcfg-extra\n").unwrap();
     t.args.user_requirements_txt_url = Some(reqs.display().to_string());
     step.execute(&t.ctx()).unwrap();
+    assert_eq!(
+        step.report().unwrap().summary,
+        "installed or upgraded 1 packages"
+    );
     let ok = Command::new(t.paths.user_env().join("bin/python3"))
         .args(["-c", "import hubcfg_extra"])
         .status()
@@ -309,9 +313,57 @@ fn an_interrupted_venv_is_created_again_but_conda_is_not() {
         extra_pip_args: &[],
     };
     assert!(needs_creating(Existing::Missing, &env));
-    assert!(needs_creating(Existing::Venv, &env), "pyvenv.cfg but no python");
+    assert!(
+        needs_creating(Existing::Venv, &env),
+        "pyvenv.cfg but no python"
+    );
     assert!(!needs_creating(Existing::Conda, &env));
     std::fs::create_dir_all(dir.path().join("bin")).unwrap();
     std::fs::write(dir.path().join("bin/python3"), "").unwrap();
     assert!(!needs_creating(Existing::Venv, &env));
+}
+
+/// The real hub and user requirement lists from PyPI (or the machine's pip
+/// config), twice: the second run must change nothing. Needs network and a
+/// few minutes, so it only runs on request:
+/// `cargo test --lib real_pypi -- --ignored`.
+#[test]
+#[ignore = "downloads ~180 packages from the package index; run with --ignored"]
+fn real_pypi_hub_and_user_envs_install_then_rerun_changes_nothing() {
+    let python = need_python!();
+    let t = TestCtx::with_args(BootstrapArgs {
+        user_env: UserEnvKind::Venv,
+        ..Default::default()
+    });
+    let ctx = t.ctx();
+    let hub = HubEnv::new(python.clone(), HUB_REQUIREMENTS, vec![]);
+    hub.execute(&ctx).unwrap();
+    let ok = Command::new(t.paths.hub_python())
+        .args([
+            "-c",
+            "import jupyterhub, systemdspawner, firstuseauthenticator, nativeauthenticator, \
+             ldapauthenticator, tmpauthenticator, oauthenticator, jupyterhub_idle_culler, \
+             jupyterhub_traefik_proxy, bcrypt; print(jupyterhub.__version__)",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("5."));
+    ctx.restart_needed.set(false);
+    hub.execute(&ctx).unwrap();
+    assert!(!ctx.restart_needed.get());
+    assert!(!hub.report().unwrap().changed);
+
+    let mut user = UserEnv::new(python, USER_REQUIREMENTS, vec![]);
+    user.owner = me();
+    user.execute(&ctx).unwrap();
+    let jl = t.paths.user_env().join("bin/jupyter-lab");
+    assert!(jl.exists(), "jupyter-lab installed");
+    user.execute(&ctx).unwrap();
+    assert!(!user.report().unwrap().changed);
+    assert_eq!(permission_fixes(&t.paths.user_env(), me()).unwrap(), 0);
 }
