@@ -51,9 +51,21 @@ impl Default for Debian {
 /// The distribution's python3 (never a pyenv or conda one found on PATH).
 pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
 
+/// `apt-get` that never asks: no debconf questions, existing config files
+/// kept, and a wait (instead of a failure) while another apt, such as
+/// unattended-upgrades on a freshly booted cloud VM, holds the lock.
 fn apt_get(args: &[&str]) -> Command {
     let mut c = Command::new("apt-get");
-    c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+    c.env("DEBIAN_FRONTEND", "noninteractive")
+        .args([
+            "-o",
+            "DPkg::Lock::Timeout=600",
+            "-o",
+            "Dpkg::Options::=--force-confdef",
+            "-o",
+            "Dpkg::Options::=--force-confold",
+        ])
+        .args(args);
     c
 }
 
@@ -320,6 +332,22 @@ pub(crate) mod tests {
             e.message.contains("3.8") && e.message.contains("3.9"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn apt_get_never_asks_and_waits_for_the_lock() {
+        let shown = cmd::to_shell(&apt_get(&["install", "-y", "sudo"]));
+        assert_eq!(
+            shown,
+            "apt-get -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef \
+             -o Dpkg::Options::=--force-confold install -y sudo"
+        );
+        let c = apt_get(&["update"]);
+        let env: Vec<_> = c.get_envs().collect();
+        assert!(env.contains(&(
+            std::ffi::OsStr::new("DEBIAN_FRONTEND"),
+            Some(std::ffi::OsStr::new("noninteractive"))
+        )));
     }
 
     #[test]
