@@ -135,6 +135,13 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
     };
     run_steps(&ctx, &steps, stop_page_before, page, &ui, &log_path)?;
     ui.done(started.elapsed(), &log_path);
+    if let Ok(effective) = crate::render::load_effective(paths, &paths.config_toml()) {
+        let admins: Vec<&str> = args.admins.iter().map(|a| args::parse_admin(a).0).collect();
+        ui.note(&ui::login_hint(
+            &crate::hub_probe::hub_api_url(&effective),
+            &admins,
+        ));
+    }
     Ok(())
 }
 

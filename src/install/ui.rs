@@ -166,9 +166,34 @@ impl Ui {
     }
 }
 
+/// Where to log in, from the hub's API URL (`http://127.0.0.1:80/hub/api`).
+pub fn login_hint(api_url: &str, admins: &[&str]) -> String {
+    let url = api_url.strip_suffix("hub/api").unwrap_or(api_url);
+    let who = match admins {
+        [] => String::new(),
+        [one] => format!(" as {one}"),
+        many => format!(" as one of {}", many.join(", ")),
+    };
+    format!(
+        "Log in at {url}{who} (from another machine, use this server's address instead of 127.0.0.1)."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_hints() {
+        assert_eq!(
+            login_hint("http://127.0.0.1:80/hub/api", &["alice"]),
+            "Log in at http://127.0.0.1:80/ as alice (from another machine, use this server's address instead of 127.0.0.1)."
+        );
+        assert!(
+            login_hint("https://127.0.0.1:443/jh/hub/api", &["a", "b"])
+                .starts_with("Log in at https://127.0.0.1:443/jh/ as one of a, b (")
+        );
+    }
 
     #[test]
     fn durations() {
