@@ -86,12 +86,12 @@ pub fn steps() -> (Vec<Box<dyn Step>>, usize) {
         Box::new(layout::SelfInstall { source: None }),
         Box::new(python_env::HubEnv::default()),
         Box::new(python_env::UserEnv::default()),
-        Box::new(traefik::TraefikBinary::default()),
+        Box::new(traefik::TraefikBinary),
         Box::new(system::Groups::default()),
         Box::new(system::Sudoers::default()),
         Box::new(system::Admins::default()),
         Box::new(layout::HubGlue),
-        Box::new(services::ApiSecret::default()),
+        Box::new(services::ApiSecret),
         Box::new(render_step::Render::default()),
     ];
     let stop_page_before = steps.len();
