@@ -18,10 +18,13 @@ fn mode_of(path: &Path) -> Option<u32> {
         .map(|m| m.permissions().mode() & 0o7777)
 }
 
+/// `p` relative to the prefix for short messages; the prefix itself (or a
+/// path outside it) in full.
 fn rel(ctx: &Ctx, p: &Path) -> String {
-    p.strip_prefix(&ctx.paths.prefix)
-        .map(|r| r.display().to_string())
-        .unwrap_or_else(|_| p.display().to_string())
+    match p.strip_prefix(&ctx.paths.prefix) {
+        Ok(r) if !r.as_os_str().is_empty() => r.display().to_string(),
+        _ => p.display().to_string(),
+    }
 }
 
 /// What a directory needs: created, or its mode fixed.
@@ -202,7 +205,13 @@ mod tests {
     fn config_dirs_are_created_private_and_config_kept() {
         let t = TestCtx::new();
         let ctx = t.ctx();
-        assert_eq!(ConfigDirs.plan(&ctx).unwrap().len(), 6);
+        let plan = ConfigDirs.plan(&ctx).unwrap();
+        assert_eq!(plan.len(), 6);
+        assert_eq!(
+            plan[0],
+            format!("create {}/ (mode 755)", t.paths.prefix.display())
+        );
+        assert_eq!(plan[1], "create config/ (mode 700)");
         assert_idempotent(&ConfigDirs, &ctx);
         for d in [
             "config",

@@ -361,6 +361,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn layout_steps_on_a_second_run_are_all_up_to_date() {
+        let t = TestCtx::new();
+        let ctx = t.ctx();
+        let bin = t.dir.path().join("hubcfg");
+        std::fs::write(&bin, b"bin").unwrap();
+        let steps: Vec<Box<dyn Step>> = vec![
+            Box::new(layout::ConfigDirs),
+            Box::new(layout::SelfInstall { source: Some(bin) }),
+            Box::new(layout::HubGlue),
+        ];
+        let ui = ui::Ui::new(4);
+        let log = t.paths.installer_log();
+        run_steps(&ctx, &steps, 99, None, &ui, &log).unwrap();
+        for s in &steps {
+            assert_eq!(
+                run_step(s.as_ref(), &ctx).unwrap(),
+                ui::StepOutcome::UpToDate
+            );
+        }
+    }
+
+    #[test]
     fn proxy_ports_follow_the_config() {
         assert_eq!(ports_of(None), vec![80]);
         let v =
