@@ -338,14 +338,16 @@ impl Step for UserEnv {
         let existing = self.check_kind(ctx)?;
         let env = self.env(ctx);
         let mut plan = vec![];
-        if needs_creating(existing, &env) {
-            plan.push(match ctx.args.user_env {
-                UserEnvKind::Conda => "install Miniforge into user/".to_string(),
-                UserEnvKind::Venv => format!(
-                    "create a venv in user/ with {}",
-                    self.system_python.display()
-                ),
-            });
+        match ctx.args.user_env {
+            // Miniforge knows best whether it is complete (bin/conda too).
+            UserEnvKind::Conda => {
+                plan.extend(crate::install::miniforge::plan_miniforge(ctx, &env.dir)?)
+            }
+            UserEnvKind::Venv if needs_creating(existing, &env) => plan.push(format!(
+                "create a venv in user/ with {}",
+                self.system_python.display()
+            )),
+            UserEnvKind::Venv => {}
         }
         plan.push(env.plan_packages());
         if let Some(url) = &ctx.args.user_requirements_txt_url {
@@ -364,14 +366,20 @@ impl Step for UserEnv {
         let existing = self.check_kind(ctx)?;
         let env = self.env(ctx);
         let mut warnings = vec![];
-        // A venv whose creation was interrupted has no python yet: redo it.
-        let created = needs_creating(existing, &env);
-        if created {
-            match ctx.args.user_env {
-                UserEnvKind::Conda => crate::install::miniforge::install_miniforge(ctx, &env.dir)?,
-                UserEnvKind::Venv => create_venv(&self.system_python, &env.dir)?,
+        let created = match ctx.args.user_env {
+            UserEnvKind::Conda => {
+                let todo = crate::install::miniforge::plan_miniforge(ctx, &env.dir)?.is_some();
+                // A no-op when Miniforge is complete; finishes a half install.
+                crate::install::miniforge::install_miniforge(ctx, &env.dir)?;
+                todo
             }
-        }
+            // A venv whose creation was interrupted has no python yet: redo it.
+            UserEnvKind::Venv if needs_creating(existing, &env) => {
+                create_venv(&self.system_python, &env.dir)?;
+                true
+            }
+            UserEnvKind::Venv => false,
+        };
         let mut changed = env.install()?;
         if let Some(url) = &ctx.args.user_requirements_txt_url {
             let python = env.python();
