@@ -231,11 +231,11 @@ pub enum Existing {
 }
 
 pub fn existing_env(dir: &Path) -> Existing {
-    if dir.join("pyvenv.cfg").exists() {
-        return Existing::Venv;
-    }
     if crate::install::miniforge::is_conda_env(dir) {
         return Existing::Conda;
+    }
+    if dir.join("pyvenv.cfg").exists() {
+        return Existing::Venv;
     }
     match std::fs::read_dir(dir) {
         Err(_) => Existing::Missing,
