@@ -390,3 +390,49 @@ fn real_pypi_hub_and_user_envs_install_then_rerun_changes_nothing() {
     assert!(!user.report().unwrap().changed);
     assert_eq!(permission_fixes(&t.paths.user_env(), me()).unwrap(), 0);
 }
+
+/// Conda mode through the real `install::miniforge` with a fake Miniforge
+/// installer (a script that makes a venv plus conda-meta/ and bin/conda),
+/// given by --miniforge-url (a local path) and --miniforge-sha256.
+#[test]
+fn user_env_conda_mode_with_a_fake_miniforge() {
+    let python = need_python!();
+    let tmp = tempfile::tempdir().unwrap();
+    let installer = tmp.path().join("Miniforge3-fake.sh");
+    std::fs::write(
+        &installer,
+        format!(
+            "#!/bin/bash\nset -e\nwhile [ $# -gt 0 ]; do case \"$1\" in -p) DEST=\"$2\"; shift;; esac; shift; done\n\
+             {} -m venv \"$DEST\"\nmkdir -p \"$DEST/conda-meta\"\n\
+             printf '#!/bin/sh\\necho conda 24.7.1\\n' > \"$DEST/bin/conda\"\nchmod 755 \"$DEST/bin/conda\"\n",
+            python.display()
+        ),
+    )
+    .unwrap();
+    let sha = hex::encode(Sha256::digest(std::fs::read(&installer).unwrap()));
+    let t = TestCtx::with_args(BootstrapArgs {
+        user_env: UserEnvKind::Conda,
+        miniforge_url: Some(installer.display().to_string()),
+        miniforge_sha256: Some(sha),
+        ..Default::default()
+    });
+    let wheels = t.dir.path().join("wheels");
+    std::fs::create_dir(&wheels).unwrap();
+    make_wheel(&python, &wheels, "hubcfg-demo", "1.0");
+    let mut step = UserEnv::new(python, "hubcfg-demo>=1,<2\n", offline_args(&wheels));
+    step.owner = me();
+    let ctx = t.ctx();
+    let plan = step.plan(&ctx).unwrap();
+    if plan[0].starts_with("TEMP stub") {
+        eprintln!("skipped: install::miniforge is still the compile-only stub on this branch");
+        return;
+    }
+    assert!(plan[0].contains("Miniforge"), "{plan:?}");
+    step.execute(&ctx).unwrap();
+    assert!(step.report().unwrap().changed);
+    assert!(t.paths.user_env().join("conda-meta").is_dir());
+    let plan = step.plan(&ctx).unwrap();
+    assert_eq!(plan, vec!["check for upgrades within the pinned ranges"]);
+    step.execute(&ctx).unwrap();
+    assert!(!step.report().unwrap().changed);
+}
