@@ -4,7 +4,7 @@
 
 use crate::install::BootstrapArgs;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Free space needed on the prefix's filesystem for a first install (hub env,
 /// Miniforge, JupyterLab) and for a re-run (upgrades within the ranges).
@@ -45,6 +45,9 @@ pub struct HostFacts {
     pub ports: Vec<(u16, PortState)>,
     /// `$PREFIX/hub/bin/python3` exists (a re-run).
     pub installed: bool,
+    /// A TLJH `config.yaml` found in the prefix while there is no
+    /// config.toml yet: its settings would be silently ignored.
+    pub tljh_yaml: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +243,12 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
             human(mem)
         )));
     }
+    if let Some(yaml) = &facts.tljh_yaml {
+        problems.push(Problem::error(format!(
+            "found TLJH's {}: hubcfg reads config/config.toml instead, so its settings (authenticator, admins, https…) would be ignored; copy them into config.toml (same key names, TOML syntax), or move config.yaml away to start from defaults",
+            yaml.display()
+        )));
+    }
     for (port, state) in &facts.ports {
         if *state == PortState::Busy {
             problems.push(Problem::error(format!(
@@ -271,7 +280,22 @@ pub fn gather(prefix: &Path, ports: &[u16], traefik_active: &dyn Fn() -> bool) -
             .map(|p| (*p, port_state(*p, traefik_active)))
             .collect(),
         installed: prefix.join("hub/bin/python3").exists(),
+        tljh_yaml: tljh_yaml(prefix),
     }
+}
+
+/// TLJH keeps its config in `config/config.yaml` (older versions: at the
+/// prefix's top). Only a problem while config.toml does not exist yet.
+fn tljh_yaml(prefix: &Path) -> Option<PathBuf> {
+    if prefix.join("config/config.toml").exists() {
+        return None;
+    }
+    [
+        prefix.join("config/config.yaml"),
+        prefix.join("config.yaml"),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
 }
 
 /// Free bytes on the filesystem that holds `path` (or its nearest existing
@@ -313,6 +337,7 @@ mod tests {
             mem_total: Some(4 * GIB),
             ports: vec![(80, PortState::Free)],
             installed: false,
+            tljh_yaml: None,
         }
     }
 
@@ -450,6 +475,26 @@ mod tests {
         let e = errors(&f, &BootstrapArgs::default());
         assert_eq!(e.len(), 2);
         assert!(e[0].contains("port 8080") && e[1].contains("port 443"));
+    }
+
+    #[test]
+    fn an_unconverted_tljh_config_stops_the_install() {
+        let mut f = good();
+        f.tljh_yaml = Some(PathBuf::from("/opt/tljh/config/config.yaml"));
+        let e = errors(&f, &BootstrapArgs::default());
+        assert_eq!(e.len(), 1);
+        assert!(e[0].contains("/opt/tljh/config/config.yaml") && e[0].contains("config.toml"));
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        assert_eq!(tljh_yaml(dir.path()), None);
+        std::fs::write(dir.path().join("config/config.yaml"), "users: {}\n").unwrap();
+        assert_eq!(
+            tljh_yaml(dir.path()),
+            Some(dir.path().join("config/config.yaml"))
+        );
+        std::fs::write(dir.path().join("config/config.toml"), "").unwrap();
+        assert_eq!(tljh_yaml(dir.path()), None, "already converted");
     }
 
     #[test]

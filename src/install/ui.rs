@@ -94,6 +94,14 @@ pub fn failure(
     out
 }
 
+/// Writes to stdout, flushed; a closed stdout (`| head`) is not worth a
+/// panic in the middle of an install, so write errors are ignored.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
 /// Prints to stdout; each line also goes to the log.
 pub struct Ui {
     total: usize,
@@ -115,16 +123,16 @@ impl Ui {
         } else {
             "failed".to_string()
         };
-        println!(
-            "{} {status}",
+        out(&format!(
+            "{} {status}\n",
             step_prefix(1, self.total, "Preflight checks")
-        );
+        ));
         for p in problems {
             let word = match p.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            println!("      {word}: {}", p.message);
+            out(&format!("      {word}: {}\n", p.message));
         }
         errors
     }
@@ -132,29 +140,28 @@ impl Ui {
     pub fn start(&self, n: usize, name: &str) {
         let line = step_prefix(n, self.total, name);
         tracing::info!("{line}");
-        print!("{line} ");
-        let _ = std::io::stdout().flush();
+        out(&format!("{line} "));
     }
 
     pub fn finish(&self, outcome: &StepOutcome, elapsed: Duration) {
         let text = outcome_text(outcome, elapsed);
         tracing::info!("{text}");
-        println!("{text}");
+        out(&format!("{text}\n"));
         for w in warnings_of(outcome) {
             // Logged at info: a tracing warning would also hit stderr.
             tracing::info!("warning: {w}");
-            println!("      warning: {w}");
+            out(&format!("      warning: {w}\n"));
         }
     }
 
     /// Ends the step line of a failed step; the error follows from the CLI.
     pub fn failed(&self) {
-        println!("failed");
+        out("failed\n");
     }
 
     pub fn note(&self, line: &str) {
         tracing::info!("{line}");
-        println!("{line}");
+        out(&format!("{line}\n"));
     }
 
     pub fn done(&self, elapsed: Duration, log: &Path) {
