@@ -112,7 +112,12 @@ pub enum Command {
     Bootstrap(BootstrapArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
     #[command(hide = true)]
-    Render,
+    Render {
+        /// The hub is stopped (the unit's ExecStartPre): also move its
+        /// existing routes to the entrypoint the config serves them on.
+        #[arg(long)]
+        hub_stopped: bool,
+    },
     /// Create or update the unix account for a hub user; prints its unix name (used by the spawner).
     #[command(hide = true)]
     EnsureUser {
@@ -213,8 +218,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
-        Some(Command::Render) => {
+        Some(Command::Render { hub_stopped }) => {
             let written = crate::render::write_all(&paths)?;
+            if hub_stopped && crate::render::retarget_routes(&paths)? {
+                eprintln!("hubcfg render: moved the hub's routes to the current entrypoint");
+            }
             for w in &written.warnings {
                 eprintln!("warning: {w}");
             }

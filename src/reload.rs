@@ -1,8 +1,10 @@
 //! `reload hub|proxy`: check and render the config, restart the service,
 //! and succeed only when the hub answers 200 at its API URL. Unlike
 //! tljh-config (TLJH W1–W3) it gives up after a timeout and then says why:
-//! the units' states and the last journal lines. `reload proxy` also waits
-//! for the hub, since restarting Traefik restarts the hub (`Requires=`).
+//! the units' states and the last journal lines. `reload proxy` restarts
+//! Traefik and then the hub: the hub must pick up the entrypoint its routes
+//! now live on (http or https), and `Requires=` alone was seen not to restart
+//! it.
 
 use crate::error::{Error, Result};
 use crate::paths::Paths;
@@ -54,7 +56,9 @@ pub fn reload(
         );
         e
     })?;
-    services.restart(component.unit())?;
+    for unit in component.units() {
+        services.restart(unit)?;
+    }
     let start = Instant::now();
     loop {
         let left = timeout.saturating_sub(start.elapsed());
@@ -253,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn proxy_reload_restarts_traefik() {
+    fn proxy_reload_restarts_traefik_then_the_hub() {
         let url = serve(200);
         let fake = FakeServices::new("active");
         reload(
@@ -264,7 +268,10 @@ mod tests {
             Duration::from_secs(10),
         )
         .unwrap();
-        assert_eq!(*fake.calls.borrow(), vec!["restart traefik"]);
+        assert_eq!(
+            *fake.calls.borrow(),
+            vec!["restart traefik", "restart jupyterhub"]
+        );
     }
 
     #[test]

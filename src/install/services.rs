@@ -66,7 +66,11 @@ impl Step for ApiSecret {
                 if !state.is_dir() {
                     fsutil::ensure_dir(&state, 0o700)?;
                 }
-                fsutil::write_atomic(&path, crate::render::files::new_api_secret()?.as_bytes(), SECRET_MODE)?;
+                fsutil::write_atomic(
+                    &path,
+                    crate::render::files::new_api_secret()?.as_bytes(),
+                    SECRET_MODE,
+                )?;
                 // Both the hub and Traefik are configured with it.
                 ctx.restart_needed.set(true);
             }

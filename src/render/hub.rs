@@ -14,7 +14,7 @@
 //! `HubcfgSpawner` traits here), then loads `config_d/*.py` in sorted order.
 
 use super::get;
-use super::traefik::{self, Https};
+use super::traefik;
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 use serde_json::{Map, Value, json};
@@ -172,10 +172,7 @@ pub fn hub_config(eff: &Value, paths: &Paths) -> Result<Value> {
 
     // The proxy: Traefik runs as its own service; the hub only edits routes.
     let api = traefik::api(eff, paths)?;
-    let entrypoint = match traefik::https(eff)? {
-        Https::Off => traefik::HTTP_ENTRYPOINT,
-        _ => traefik::HTTPS_ENTRYPOINT,
-    };
+    let entrypoint = traefik::route_entrypoint(eff)?;
     set("TraefikProxy", "should_start", json!(false));
     // hubcfg writes the API router itself (rules/dynamic.toml).
     set("TraefikProxy", "enable_setup_dynamic_config", json!(false));

@@ -8,10 +8,11 @@ pub mod files;
 mod get;
 pub mod hub;
 pub mod merge;
+pub mod routes;
 pub mod traefik;
 
 use crate::effective::{self, Secrets};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::fsutil::Outcome;
 use crate::paths::Paths;
 use std::path::Path;
@@ -214,6 +215,29 @@ impl Written {
 /// changed. Never touches `rules/rules.toml` (the hub's live routes).
 pub fn write_all(paths: &Paths) -> Result<Written> {
     Plan::build(paths, true)?.write(paths)
+}
+
+/// Moves the hub's existing routes in rules/rules.toml onto the entrypoint
+/// the current config serves them on (see `routes`). Only safe while the hub
+/// is stopped, since the hub rewrites that file itself: the hub unit runs it
+/// as `hubcfg render --hub-stopped` before each start. Returns whether the
+/// file changed.
+pub fn retarget_routes(paths: &Paths) -> Result<bool> {
+    let path = paths.rules_toml();
+    let text = match fs_err::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    let eff = load_effective(paths, &paths.config_toml())?;
+    let entrypoint = traefik::route_entrypoint(&eff)?;
+    match routes::retarget(&text, entrypoint).context(|| path.display().to_string())? {
+        Some(new) => {
+            crate::fsutil::write_atomic(&path, new.as_bytes(), files::STATE_FILE_MODE)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// Renders traefik.toml and rules/dynamic.toml only (for `reload proxy`).

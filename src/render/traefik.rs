@@ -126,6 +126,14 @@ fn incomplete(missing: &[String]) -> Error {
 }
 
 /// `addr:port` as Traefik wants it: empty address = all interfaces, IPv6 in brackets.
+/// The entrypoint the hub's routes live on: https when it is on.
+pub fn route_entrypoint(eff: &Value) -> Result<&'static str> {
+    Ok(match https(eff)? {
+        Https::Off => HTTP_ENTRYPOINT,
+        _ => HTTPS_ENTRYPOINT,
+    })
+}
+
 pub fn listen_address(addr: &str, port: u16) -> String {
     if addr.contains(':') && !addr.starts_with('[') {
         format!("[{addr}]:{port}")
