@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../assets/config.toml");
-pub const JUPYTERHUB_CONFIG_PY: &str = include_str!("../../assets/jupyterhub_config.py");
+use crate::render::JUPYTERHUB_CONFIG_PY;
 
 /// Mode of a path's permission bits, or None when it does not exist.
 fn mode_of(path: &Path) -> Option<u32> {

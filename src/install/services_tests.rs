@@ -54,7 +54,9 @@ fn units_render_with_the_prefix() {
     }
     assert!(hub.contains("Requires=traefik.service\nAfter=traefik.service network.target\n"));
     assert!(hub.contains("WorkingDirectory=/opt/tljh/state\n"));
-    assert!(hub.contains("ExecStartPre=/opt/tljh/bin/hubcfg --prefix /opt/tljh render --hub-stopped\n"));
+    assert!(
+        hub.contains("ExecStartPre=/opt/tljh/bin/hubcfg --prefix /opt/tljh render --hub-stopped\n")
+    );
     assert!(hub.contains(
         "ExecStart=/opt/tljh/hub/bin/python3 -m jupyterhub -f /opt/tljh/hub/etc/jupyterhub_config.py --upgrade-db\n"
     ));
