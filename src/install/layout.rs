@@ -8,8 +8,9 @@ use crate::install::{Ctx, Step};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../assets/config.toml");
 use crate::render::JUPYTERHUB_CONFIG_PY;
+
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../assets/config.toml");
 
 /// Mode of a path's permission bits, or None when it does not exist.
 fn mode_of(path: &Path) -> Option<u32> {
