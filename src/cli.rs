@@ -1,11 +1,21 @@
 //! Command-line grammar and dispatch. `argv[0]` picks the personality:
 //! `bootstrap` installs, `tljh-config` and `hubcfg` manage the config.
+//!
+//! The config commands keep tljh-config's grammar (`set KEY VALUE`,
+//! `unset KEY`, `add-item KEY VALUE`, `remove-item KEY VALUE`,
+//! `reload [hub|proxy]`, `--validate/--no-validate`, `--config-path`) and
+//! add `show KEY`, `show --effective`, `--json`, `validate [FILE]`,
+//! `completions SHELL`, several values per `add-item`/`remove-item`,
+//! `--string` and `--lock-timeout`.
 
-use crate::error::Result;
+use crate::config::commands::{self, Opts};
+use crate::error::{Error, Result};
 use crate::install::BootstrapArgs;
 use crate::paths::Paths;
-use clap::{Parser, Subcommand};
+use crate::reload::Component;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,17 +32,92 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config_path: Option<PathBuf>,
 
+    /// Check values against the schema before writing (the default).
+    #[arg(long, global = true, overrides_with = "no_validate")]
+    pub validate: bool,
+
+    /// Write values the schema does not accept (unknown keys, wrong types).
+    #[arg(long, global = true, overrides_with = "validate")]
+    pub no_validate: bool,
+
+    /// Seconds to wait for another writer's lock on the config file.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
+    pub lock_timeout: f64,
+
+    /// Machine-readable output (JSON) for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Store VALUEs as strings, whatever they look like (`--string set k 007`).
+    #[arg(long, global = true)]
+    pub string: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the config file as stored, or one value (`show users.admin`).
+    Show {
+        /// Dotted key, e.g. http.port.
+        key: Option<String>,
+        /// Include defaults (and generated secrets, masked).
+        #[arg(long)]
+        effective: bool,
+    },
+    /// Set a value: `set http.port 8080`, `set users.admin '["ann", "bob"]'`.
+    Set {
+        /// Dotted key, e.g. http.port.
+        key: String,
+        /// none, true/false, a number, a TOML array/table, or a string.
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
+    /// Remove a key (back to its default); empty tables go too.
+    Unset {
+        /// Dotted key, e.g. limits.memory.
+        key: String,
+    },
+    /// Append values to a list (already present values are skipped).
+    AddItem {
+        /// Dotted key of a list, e.g. users.admin.
+        key: String,
+        #[arg(required = true, allow_hyphen_values = true)]
+        values: Vec<String>,
+    },
+    /// Remove values from a list.
+    RemoveItem {
+        /// Dotted key of a list, e.g. users.admin.
+        key: String,
+        #[arg(required = true, allow_hyphen_values = true)]
+        values: Vec<String>,
+    },
+    /// Apply the config: restart the hub (or Traefik) and wait until it answers.
+    Reload {
+        #[arg(value_enum, default_value = "hub")]
+        component: Component,
+        /// Seconds to wait for the hub to answer before giving up.
+        #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Check a config file and print every problem as `key: problem`.
+    Validate {
+        /// Default: the config file.
+        file: Option<PathBuf>,
+    },
+    /// Print a shell completion script: `hubcfg completions bash > /etc/bash_completion.d/hubcfg`.
+    Completions { shell: clap_complete::Shell },
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
     #[command(hide = true)]
-    Render,
+    Render {
+        /// The hub is stopped (the unit's ExecStartPre): also move its
+        /// existing routes to the entrypoint the config serves them on.
+        #[arg(long)]
+        hub_stopped: bool,
+    },
     /// Create or update the unix account for a hub user; prints its unix name (used by the spawner).
     #[command(hide = true)]
     EnsureUser {
@@ -69,6 +154,12 @@ pub fn main() -> i32 {
         }
         let cli = BootstrapCli::parse();
         crate::install::run(&Paths::resolve(cli.prefix.as_deref()), &cli.args)
+    } else if argv0 == "tljh-config" {
+        let matches = Cli::command().name("tljh-config").get_matches();
+        match Cli::from_arg_matches(&matches) {
+            Ok(cli) => dispatch(cli),
+            Err(e) => e.exit(),
+        }
     } else {
         dispatch(Cli::parse())
     };
@@ -81,16 +172,63 @@ pub fn main() -> i32 {
     }
 }
 
+fn config_opts(cli: &Cli, paths: &Paths) -> Result<Opts> {
+    if !(cli.lock_timeout.is_finite() && cli.lock_timeout >= 0.0) {
+        return Err(Error::new(format!(
+            "--lock-timeout must be a number of seconds, not {}",
+            cli.lock_timeout
+        )));
+    }
+    Ok(Opts {
+        paths: paths.clone(),
+        config_path: cli
+            .config_path
+            .clone()
+            .unwrap_or_else(|| paths.config_toml()),
+        validate: !cli.no_validate,
+        lock_timeout: Duration::from_secs_f64(cli.lock_timeout),
+        json: cli.json,
+        force_string: cli.string,
+    })
+}
+
 fn dispatch(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.prefix.as_deref());
+    let opts = config_opts(&cli, &paths)?;
     match cli.command {
         None => {
-            use clap::CommandFactory;
             Cli::command().print_help()?;
             Ok(())
         }
+        Some(Command::Show { key, effective }) => commands::show(&opts, key.as_deref(), effective),
+        Some(Command::Set { key, value }) => commands::set(&opts, &key, &value),
+        Some(Command::Unset { key }) => commands::unset(&opts, &key),
+        Some(Command::AddItem { key, values }) => commands::add_item(&opts, &key, &values),
+        Some(Command::RemoveItem { key, values }) => commands::remove_item(&opts, &key, &values),
+        Some(Command::Reload { component, timeout }) => crate::reload::run(
+            &paths,
+            &opts.config_path,
+            component,
+            Duration::from_secs(timeout),
+        ),
+        Some(Command::Validate { file }) => commands::validate_file(&opts, file.as_deref()),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "hubcfg", &mut std::io::stdout());
+            Ok(())
+        }
         Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
-        Some(Command::Render) => crate::render::write_all(&paths),
+        Some(Command::Render { hub_stopped }) => {
+            let written = crate::render::write_all(&paths)?;
+            if hub_stopped && crate::render::retarget_routes(&paths)? {
+                eprintln!("hubcfg render: moved the hub's routes to the current entrypoint");
+            }
+            for w in &written.warnings {
+                eprintln!("warning: {w}");
+            }
+            eprintln!("hubcfg render: {}", written.summary(&paths));
+            Ok(())
+        }
         Some(Command::EnsureUser {
             name,
             admin,

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod download;
 pub mod effective;
 pub mod error;
 pub mod fsutil;
@@ -14,7 +15,10 @@ pub mod http;
 pub mod hub_probe;
 pub mod install;
 pub mod paths;
+pub mod pins;
+pub mod reload;
 pub mod render;
 pub mod schema;
 pub mod systemd;
+pub mod username;
 pub mod users;

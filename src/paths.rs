@@ -1,4 +1,4 @@
-//! Where everything lives under the install prefix (see docs/layout in README).
+//! Where everything lives under the install prefix (the table in README.md, "Layout on the host").
 
 use std::path::{Path, PathBuf};
 

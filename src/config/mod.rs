@@ -1,8 +1,15 @@
-//! Reading and editing config.toml. (Contract stub: the config work replaces
-//! the body with the locked, validated, comment-keeping implementation.)
+//! config.toml: parsing command-line values (`value`), checking them
+//! (`validate`), comment-keeping edits (`edit`), the locked atomic file
+//! cycle (`file`) and the commands built from them (`commands`).
 
-use crate::error::{Error, Result};
-use crate::fsutil::{self, Outcome};
+pub mod commands;
+pub mod edit;
+pub mod file;
+pub mod validate;
+pub mod value;
+
+use crate::error::Result;
+use crate::fsutil::Outcome;
 use std::path::Path;
 use std::time::Duration;
 use toml_edit::DocumentMut;
@@ -11,25 +18,134 @@ use toml_edit::DocumentMut;
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Locks `path`, parses it (missing file = empty document), lets `edit`
-/// change the document, and writes it back atomically (mode 0600) if the
-/// bytes changed. `edit` returns Err to abort without writing.
+/// change the document, and writes it back atomically (mode 0600, owner
+/// kept) if the bytes changed. `edit` returns Err to abort without writing.
+/// No validation happens here: that is the caller's job (the config
+/// commands validate inside `edit`). An unparsable file is an error naming
+/// line and column and is never overwritten. A missing config directory is
+/// created with mode 0700.
 pub fn edit_locked(
     path: &Path,
-    _lock_timeout: Duration,
+    lock_timeout: Duration,
     edit: impl FnOnce(&mut DocumentMut) -> Result<()>,
 ) -> Result<Outcome> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::new(format!("reading {}: {e}", path.display()))),
-    };
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| Error::new(format!("{} is not valid TOML: {e}", path.display())))?;
+    file::check_writable(path)?;
+    file::ensure_config_dir(path)?;
+    let _lock = file::lock(path, lock_timeout)?;
+    let old = file::read(path)?;
+    let mut doc = file::parse(path, old.as_deref().unwrap_or(""))?;
     edit(&mut doc)?;
-    Ok(fsutil::write_if_changed(
-        path,
-        doc.to_string().as_bytes(),
-        0o600,
-    )?)
+    file::write(path, old.as_deref(), &doc.to_string())
+}
+
+/// `edit_locked`, then validation of the result: problems concerning `key`
+/// (the key itself, keys inside it, or the table holding it) refuse the
+/// write with every such problem listed; problems elsewhere in the file are
+/// returned as warnings for the caller to print, so one old bad key does
+/// not block unrelated edits.
+pub fn edit_locked_validated(
+    path: &Path,
+    lock_timeout: Duration,
+    key: &str,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<()>,
+) -> Result<(Outcome, Vec<validate::Problem>)> {
+    let mut warnings = vec![];
+    let outcome = edit_locked(path, lock_timeout, |doc| {
+        edit(doc)?;
+        let (mine, others): (Vec<_>, Vec<_>) = validate::check_document(&edit::to_json(doc))
+            .into_iter()
+            .partition(|p| p.concerns(key));
+        if !mine.is_empty() {
+            let list: Vec<String> = mine.iter().map(|p| format!("  {p}")).collect();
+            return Err(crate::error::Error::new(format!(
+                "refusing to write an invalid value; {} was not changed:\n{}",
+                path.display(),
+                list.join("\n")
+            ))
+            .with_hint("fix the value, or use --no-validate to write it anyway"));
+        }
+        warnings = others;
+        Ok(())
+    })?;
+    Ok((outcome, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn edit_creates_dir_and_file_then_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config/config.toml");
+        let add = |d: &mut DocumentMut| {
+            edit::add_item(d, "users.admin", "alice".into())
+                .map(drop)
+                .map_err(Error::new)
+        };
+        assert_eq!(
+            edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, add).unwrap(),
+            Outcome::Created
+        );
+        assert_eq!(
+            edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, add).unwrap(),
+            Outcome::Unchanged
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(cfg.parent().unwrap()), 0o700);
+        assert_eq!(mode(&cfg), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&cfg).unwrap(),
+            "[users]\nadmin = [\"alice\"]\n"
+        );
+    }
+
+    #[test]
+    fn validated_edit_refuses_its_key_and_warns_about_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, "[http]\nport = 0\n").unwrap();
+        let err = edit_locked_validated(&cfg, DEFAULT_LOCK_TIMEOUT, "limits.memory", |d| {
+            edit::set(d, "limits.memory", "lots".into())
+                .map(drop)
+                .map_err(Error::new)
+        })
+        .unwrap_err();
+        assert!(
+            err.message.contains("limits.memory: `lots`"),
+            "{}",
+            err.message
+        );
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "[http]\nport = 0\n");
+        let (outcome, warnings) =
+            edit_locked_validated(&cfg, DEFAULT_LOCK_TIMEOUT, "users.admin", |d| {
+                edit::add_item(d, "users.admin", "ann".into())
+                    .map(drop)
+                    .map_err(Error::new)
+            })
+            .unwrap();
+        assert_eq!(outcome, Outcome::Updated);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].key, "http.port");
+    }
+
+    #[test]
+    fn aborted_edit_and_bad_file_leave_bytes_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, "a = [\n").unwrap();
+        let err = edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, |_| Ok(())).unwrap_err();
+        assert!(err.message.contains("config.toml:"), "{}", err.message);
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "a = [\n");
+        std::fs::write(&cfg, "a = 1\n").unwrap();
+        let err = edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, |d| {
+            d.insert("b", toml_edit::value(2));
+            Err(Error::new("no"))
+        })
+        .unwrap_err();
+        assert_eq!(err.message, "no");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "a = 1\n");
+    }
 }

@@ -54,6 +54,7 @@ pub struct BootstrapArgs {
     pub skip_os_check: bool,
 
     /// Serve a status page with the install log on port 80 until the hub is up.
+    /// Warning: anyone who can reach port 80 can read the log tail meanwhile.
     #[arg(long)]
     pub show_progress_page: bool,
 

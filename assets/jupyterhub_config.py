@@ -1,0 +1,170 @@
+"""JupyterHub configuration for a hub installed by hubcfg.
+
+Thin glue with no defaults of its own: every setting comes from
+state/hub-config.json, which `hubcfg render` writes from config/config.toml
+(jupyterhub.service runs it just before the hub starts). After those settings,
+config/jupyterhub_config.d/*.py are loaded in name order, so they win.
+
+This file is replaced on every install; put your own settings in
+config/jupyterhub_config.d/ or in config.toml (`tljh-config set ...`).
+"""
+
+import asyncio
+import glob
+import json
+import os
+import re
+
+from systemdspawner import SystemdSpawner
+from traitlets import Dict, Integer, Unicode
+
+HUB_CONFIG_VERSION = 1
+
+# What `hubcfg ensure-user` may answer: a plain unix account name, safe as a
+# systemd unit name and free of str.format braces.
+UNIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
+
+
+def hub_config_path(environ=os.environ):
+    """$HUBCFG_HUB_CONFIG, else PREFIX/state/hub-config.json with PREFIX found
+    as hubcfg finds it: $HUBCFG_PREFIX, $TLJH_INSTALL_PREFIX, /opt/tljh."""
+    explicit = environ.get("HUBCFG_HUB_CONFIG")
+    if explicit:
+        return explicit
+    prefix = (
+        environ.get("HUBCFG_PREFIX")
+        or environ.get("TLJH_INSTALL_PREFIX")
+        or "/opt/tljh"
+    )
+    return os.path.join(prefix, "state", "hub-config.json")
+
+
+def load_hub_config(path):
+    """The rendered settings; any problem stops the hub with a clear message."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise SystemExit(
+            f"hubcfg: cannot read {path}: {e.strerror}. "
+            "Run `hubcfg render` as root to create it."
+        ) from None
+    except ValueError as e:
+        raise SystemExit(
+            f"hubcfg: {path} is not valid JSON ({e}). "
+            "Run `hubcfg render` as root to rewrite it."
+        ) from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if version != HUB_CONFIG_VERSION:
+        raise SystemExit(
+            f"hubcfg: {path} has format version {version!r}, this glue reads "
+            f"version {HUB_CONFIG_VERSION}. Re-run the installer so that hubcfg "
+            "and this file match."
+        )
+    return data
+
+
+def apply_traits(c, traits):
+    """c.<Class>.<trait> = value for every entry; nulls are skipped."""
+    for cls, values in traits.items():
+        section = c[cls]
+        for name, value in values.items():
+            if value is not None:
+                section[name] = value
+
+
+def config_d_files(directory):
+    return sorted(glob.glob(os.path.join(glob.escape(directory), "*.py")))
+
+
+class HubcfgSpawner(SystemdSpawner):
+    """SystemdSpawner that first creates or updates the user's unix account.
+
+    `hubcfg ensure-user` does the system work (account, private home, groups,
+    admin group membership added or removed) and prints the unix name, which
+    is `jupyter-<name>` or a shortened, hashed form for long or unsafe names.
+    The hub user name only ever travels as one argv element after `--`.
+    """
+
+    hubcfg_bin = Unicode(help="The hubcfg binary").tag(config=True)
+    hubcfg_prefix = Unicode(help="hubcfg's install prefix").tag(config=True)
+    extra_user_groups = Dict(help="Unix group name -> hub user names to add to it").tag(
+        config=True
+    )
+    ensure_user_timeout = Integer(
+        120, help="Seconds to wait for `hubcfg ensure-user`"
+    ).tag(config=True)
+
+    def extra_groups(self):
+        return sorted(
+            group
+            for group, members in self.extra_user_groups.items()
+            if self.user.name in members
+        )
+
+    def ensure_user_argv(self):
+        argv = [self.hubcfg_bin, "--prefix", self.hubcfg_prefix, "ensure-user"]
+        if self.user.admin:
+            argv.append("--admin")
+        for group in self.extra_groups():
+            argv += ["--group", group]
+        return argv + ["--", self.user.name]
+
+    async def ensure_unix_user(self):
+        argv = self.ensure_user_argv()
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(
+                proc.communicate(), self.ensure_user_timeout
+            )
+        except asyncio.TimeoutError:  # not the builtin before Python 3.11
+            proc.kill()
+            await proc.wait()
+            raise RuntimeError(
+                f"`hubcfg ensure-user` for {self.user.name!r} took longer than "
+                f"{self.ensure_user_timeout}s"
+            ) from None
+        if proc.returncode != 0:
+            tail = err.decode(errors="replace").strip()[-2000:]
+            raise RuntimeError(
+                f"`hubcfg ensure-user` for {self.user.name!r} failed "
+                f"(exit {proc.returncode}): {tail}"
+            )
+        lines = out.decode(errors="replace").split()
+        unix_name = lines[-1] if lines else ""
+        if not UNIX_NAME.match(unix_name):
+            raise RuntimeError(
+                f"`hubcfg ensure-user` for {self.user.name!r} printed "
+                f"{unix_name!r}, not a unix user name"
+            )
+        return unix_name
+
+    async def start(self):
+        unix_name = await self.ensure_unix_user()
+        self.log.info("user %s runs as unix user %s", self.user.name, unix_name)
+        # Literal names: SystemdSpawner expands {USERNAME} in these with the
+        # raw hub name, which must not reach a unit or account name.
+        self.username_template = unix_name
+        self.unit_name = unix_name
+        self.disable_user_sudo = not self.user.admin
+        return await super().start()
+
+
+def configure(c, path=None):
+    """Apply the rendered settings to `c`; returns them."""
+    hub = load_hub_config(path or hub_config_path())
+    apply_traits(c, hub["traits"])
+    c.JupyterHub.spawner_class = HubcfgSpawner
+    return hub
+
+
+if "get_config" in globals():
+    c = get_config()  # noqa: F821 (provided by traitlets when loading this file)
+    _hub = configure(c)
+    for _snippet in config_d_files(_hub["config_d"]):
+        load_subconfig(_snippet)  # noqa: F821

@@ -1,0 +1,475 @@
+//! Checking config values against the schema. Pure: JSON values in,
+//! problems out (config.toml is converted with `effective::toml_to_json`).
+//!
+//! Commands validate fully what they change and report, without blocking,
+//! problems elsewhere in the file, so one old bad key does not block
+//! unrelated edits (TLJH W11).
+
+use crate::config::value::KeyType;
+use crate::schema::{self, Kind};
+use serde_json::Value;
+use std::fmt;
+
+/// One thing wrong with the config, tied to a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Warnings are reported but do not make `validate` fail.
+    pub warning: bool,
+}
+
+impl Problem {
+    fn error(key: &str, message: impl Into<String>) -> Self {
+        Problem {
+            key: key.to_string(),
+            message: message.into(),
+            hint: None,
+            warning: false,
+        }
+    }
+
+    /// Does this problem concern `path` (the key itself, a key inside it, or
+    /// the table holding it)?
+    pub fn concerns(&self, path: &str) -> bool {
+        self.key == path
+            || self.key.starts_with(&format!("{path}."))
+            || path.starts_with(&format!("{}.", self.key))
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// How `path` is typed, or why it is not a key.
+pub fn key_type(path: &str) -> Result<KeyType, Problem> {
+    if let Some(k) = schema::lookup(path) {
+        return Ok(KeyType::Known(k.kind));
+    }
+    if let Some(group) = path.strip_prefix("users.extra_user_groups.")
+        && !group.is_empty()
+        && !group.contains('.')
+    {
+        return Ok(KeyType::GroupMembers);
+    }
+    if schema::is_free_form(path) {
+        return Ok(KeyType::Loose);
+    }
+    Err(unknown_key(path))
+}
+
+/// "unknown key `user.admin`; did you mean `users.admin`?"
+pub fn unknown_key(path: &str) -> Problem {
+    let mut p = Problem::error(path, "unknown key");
+    if schema::is_table(path) {
+        p.message = "is a table of settings, not a single value".into();
+        let inside: Vec<_> = schema::KEYS
+            .iter()
+            .filter(|k| k.path.starts_with(&format!("{path}.")))
+            .map(|k| k.path)
+            .take(4)
+            .collect();
+        p.hint = Some(format!("keys inside it: {}", inside.join(", ")));
+    } else if let Some(rest) = path.strip_prefix("auth.").filter(|r| r.contains('.')) {
+        let class = rest.split('.').next().unwrap_or("");
+        p.hint = Some(format!(
+            "authenticator settings are `auth.<ClassName>.<trait>` with the class name \
+             as JupyterHub spells it (upper-case first letter, not `{class}`), \
+             e.g. auth.GitHubOAuthenticator.client_id"
+        ));
+    } else if let Some(s) = schema::suggest(path) {
+        p.hint = Some(format!("did you mean `{s}`?"));
+    } else if path.starts_with("auth.") {
+        p.hint = Some(
+            "the hub refuses lower-case keys under auth other than auth.type; \
+             use auth.<ClassName>.<trait>"
+                .into(),
+        );
+    }
+    p
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "none",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a float",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+/// Checks one value against its kind. The message reads after the key name.
+pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
+    let want = |what: &str| Err(format!("must be {what}, not {}", type_name(v)));
+    match kind {
+        Kind::String => v
+            .is_string()
+            .then_some(())
+            .map_or_else(|| want("a string"), Ok),
+        Kind::Bool => v
+            .is_boolean()
+            .then_some(())
+            .map_or_else(|| want("true or false"), Ok),
+        Kind::Int { min, max } => match v.as_i64() {
+            Some(i) if (min..=max).contains(&i) => Ok(()),
+            Some(i) if max == i64::MAX => Err(format!("must be at least {min}, not {i}")),
+            Some(i) => Err(format!("must be between {min} and {max}, not {i}")),
+            None => want("a whole number"),
+        },
+        Kind::Number { min } => match v.as_f64() {
+            Some(f) if f >= min => Ok(()),
+            Some(f) => Err(format!("must be at least {min}, not {f}")),
+            None => want("a number"),
+        },
+        Kind::StringList => string_list(v).map(drop),
+        Kind::HostnameList => {
+            for h in string_list(v)? {
+                if !is_hostname(h) {
+                    return Err(format!("`{h}` is not a valid domain name"));
+                }
+            }
+            Ok(())
+        }
+        Kind::Memory => match v {
+            Value::Number(n) if n.as_u64().is_some() => Ok(()),
+            Value::String(s) => check_memory(s),
+            _ => want("a size such as 512M or 2G"),
+        },
+        Kind::ListenAddress => match v.as_str() {
+            Some("") => Ok(()),
+            Some(s) if s.parse::<std::net::IpAddr>().is_ok() => Ok(()),
+            Some(s) => Err(format!(
+                "`{s}` is not an IP address (use e.g. 0.0.0.0, 127.0.0.1 or ::, or \"\" for all)"
+            )),
+            None => want("an IP address string"),
+        },
+        Kind::Email => match v.as_str() {
+            Some("") => Ok(()),
+            Some(s) if is_email(s) => Ok(()),
+            Some(s) => Err(format!("`{s}` is not an email address")),
+            None => want("an email address string"),
+        },
+        Kind::OneOf(allowed) => match v.as_str() {
+            Some(s) if allowed.contains(&s) => Ok(()),
+            Some(s) => Err(format!("must be one of {}, not `{s}`", allowed.join(", "))),
+            None => want(&format!("one of {}", allowed.join(", "))),
+        },
+        Kind::UrlPath => match v.as_str() {
+            Some(s) if s.starts_with('/') && !s.contains(char::is_whitespace) => Ok(()),
+            Some(s) => Err(format!(
+                "must be a URL path starting with `/` (e.g. /hub/), not `{s}`"
+            )),
+            None => want("a URL path string"),
+        },
+        Kind::FilePath => match v.as_str() {
+            Some(s) if s.is_empty() || s.starts_with('/') => Ok(()),
+            Some(s) => Err(format!("must be an absolute path, not `{s}`")),
+            None => want("a file path string"),
+        },
+        Kind::GroupMap => {
+            let Some(map) = v.as_object() else {
+                return want("a table of group = [\"user\", …]");
+            };
+            for (group, users) in map {
+                string_list(users).map_err(|e| format!("group `{group}` {e}"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn string_list(v: &Value) -> Result<Vec<&str>, String> {
+    let Some(items) = v.as_array() else {
+        return Err(format!("must be a list of strings, not {}", type_name(v)));
+    };
+    items
+        .iter()
+        .map(|i| {
+            i.as_str()
+                .ok_or_else(|| format!("must hold only strings, not {}", type_name(i)))
+        })
+        .collect()
+}
+
+fn check_memory(s: &str) -> Result<(), String> {
+    let (num, suffix) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], Some(c)),
+        _ => (s, None),
+    };
+    let num_ok = !num.is_empty()
+        && num.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && num.parse::<f64>().is_ok();
+    match suffix {
+        _ if !num_ok => Err(format!(
+            "`{s}` is not a size; use bytes or a number with K, M, G or T (e.g. 512M, 2G)"
+        )),
+        None | Some('K' | 'M' | 'G' | 'T') => Ok(()),
+        Some(c) if "kmgt".contains(c) => Err(format!(
+            "`{s}`: the unit must be upper-case ({}{})",
+            num,
+            c.to_ascii_uppercase()
+        )),
+        Some(c) => Err(format!("`{s}`: unknown unit `{c}`; use K, M, G or T")),
+    }
+}
+
+fn is_hostname(h: &str) -> bool {
+    h.len() <= 253
+        && h.contains('.')
+        && h.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !local.contains(char::is_whitespace)
+                && !domain.contains('@')
+                && is_hostname(domain)
+        }
+        None => false,
+    }
+}
+
+/// Every problem in a whole config (as JSON): wrong types, unknown keys,
+/// values where tables belong. Cross-key checks are in `cross_key_warnings`.
+pub fn check_document(root: &Value) -> Vec<Problem> {
+    let mut out = vec![];
+    if let Some(obj) = root.as_object() {
+        walk(obj, "", &mut out);
+    }
+    out
+}
+
+fn walk(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Vec<Problem>) {
+    for (k, v) in obj {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if let Some(key) = schema::lookup(&path) {
+            match (key.kind, v.as_object()) {
+                // Per group, so one bad group does not block edits to another.
+                (Kind::GroupMap, Some(groups)) => {
+                    for (group, users) in groups {
+                        if let Err(e) = string_list(users) {
+                            out.push(Problem::error(&format!("{path}.{group}"), e));
+                        }
+                    }
+                }
+                _ => {
+                    if let Err(e) = check_value(key.kind, v) {
+                        out.push(Problem::error(&path, e));
+                    }
+                }
+            }
+        } else if schema::is_free_form(&path) {
+            // Passed through to JupyterHub as is.
+        } else if schema::is_table(&path) || is_auth_class(&path) {
+            match v.as_object() {
+                Some(inner) => walk(inner, &path, out),
+                None => out.push(Problem::error(
+                    &path,
+                    format!("must be a table, not {}", type_name(v)),
+                )),
+            }
+        } else if let Some(inner) = v.as_object().filter(|o| !o.is_empty()) {
+            // Report the leaves, so `user.admin` gets its suggestion.
+            walk_unknown(inner, &path, out);
+        } else {
+            out.push(unknown_key(&path));
+        }
+    }
+}
+
+fn walk_unknown(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Vec<Problem>) {
+    for (k, v) in obj {
+        let path = format!("{prefix}.{k}");
+        match v.as_object().filter(|o| !o.is_empty()) {
+            Some(inner) => walk_unknown(inner, &path, out),
+            None => out.push(unknown_key(&path)),
+        }
+    }
+}
+
+fn is_auth_class(path: &str) -> bool {
+    path.strip_prefix("auth.")
+        .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
+}
+
+/// Settings that are each valid but do not work together. Rendering refuses
+/// them later; `validate` warns early.
+pub fn cross_key_warnings(root: &Value) -> Vec<Problem> {
+    let get = |p: &str| crate::effective::get(root, p);
+    let non_empty = |p: &str| match get(p) {
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        _ => false,
+    };
+    let mut out = vec![];
+    let warn = |key: &str, message: &str| Problem {
+        key: key.into(),
+        message: message.into(),
+        hint: None,
+        warning: true,
+    };
+    if non_empty("https.tls.cert") != non_empty("https.tls.key") {
+        out.push(warn(
+            "https.tls",
+            "https.tls.cert and https.tls.key must be set together",
+        ));
+    }
+    if non_empty("https.letsencrypt.email") != non_empty("https.letsencrypt.domains") {
+        out.push(warn(
+            "https.letsencrypt",
+            "https.letsencrypt.email and https.letsencrypt.domains must be set together",
+        ));
+    }
+    let manual = non_empty("https.tls.cert") && non_empty("https.tls.key");
+    let acme = non_empty("https.letsencrypt.email") && non_empty("https.letsencrypt.domains");
+    if get("https.enabled").and_then(Value::as_bool) == Some(true) && !manual && !acme {
+        out.push(warn(
+            "https.enabled",
+            "https is enabled but has no certificate: set https.tls.cert and https.tls.key, \
+             or https.letsencrypt.email and https.letsencrypt.domains",
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn keys(problems: &[Problem]) -> Vec<&str> {
+        problems.iter().map(|p| p.key.as_str()).collect()
+    }
+
+    #[test]
+    fn ports_and_culler_ranges() {
+        let port = schema::lookup("http.port").unwrap().kind;
+        assert!(check_value(port, &json!(8080)).is_ok());
+        assert!(check_value(port, &json!(0)).is_err());
+        assert!(check_value(port, &json!(99999)).is_err());
+        assert!(check_value(port, &json!("80")).is_err());
+        let timeout = schema::lookup("services.cull.timeout").unwrap().kind;
+        assert!(check_value(timeout, &json!(0)).is_ok());
+        let e = check_value(timeout, &json!(-5)).unwrap_err();
+        assert!(e.contains("at least 0"), "{e}");
+    }
+
+    #[test]
+    fn memory_cpu_addresses() {
+        let mem = Kind::Memory;
+        for ok in ["512M", "2G", "1.5G", "1024", "3T"] {
+            assert!(check_value(mem, &json!(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["2g", "lots", "G", "5X", ""] {
+            assert!(check_value(mem, &json!(bad)).is_err(), "{bad}");
+        }
+        assert!(check_value(Kind::Number { min: 0.0 }, &json!(-0.5)).is_err());
+        assert!(check_value(Kind::ListenAddress, &json!("::1")).is_ok());
+        assert!(check_value(Kind::ListenAddress, &json!("")).is_ok());
+        assert!(check_value(Kind::ListenAddress, &json!("999.1.1.1")).is_err());
+    }
+
+    #[test]
+    fn letsencrypt_and_enum() {
+        assert!(check_value(Kind::Email, &json!("me@example.org")).is_ok());
+        assert!(check_value(Kind::Email, &json!("me@localhost")).is_err());
+        assert!(check_value(Kind::HostnameList, &json!(["hub.example.org"])).is_ok());
+        assert!(check_value(Kind::HostnameList, &json!(["bad_name.org"])).is_err());
+        let app = schema::lookup("user_environment.default_app").unwrap().kind;
+        assert!(check_value(app, &json!("classic")).is_ok());
+        assert!(check_value(app, &json!("nteract")).is_err());
+    }
+
+    #[test]
+    fn group_map_wants_lists_of_strings() {
+        let k = Kind::GroupMap;
+        assert!(check_value(k, &json!({"g": ["a", "b"]})).is_ok());
+        let e = check_value(k, &json!({"g": "a"})).unwrap_err();
+        assert!(e.contains("group `g`"), "{e}");
+    }
+
+    #[test]
+    fn document_problems_name_their_keys() {
+        let doc = json!({
+            "user": {"admin": ["x"]},
+            "http": {"port": 0},
+            "https": 5,
+            "auth": {"GitHubOAuthenticator": {"client_id": 1}, "allow_all": true},
+            "users": {"admin": ["ok"]}
+        });
+        let p = check_document(&doc);
+        assert_eq!(
+            keys(&p),
+            vec!["auth.allow_all", "http.port", "https", "user.admin"]
+        );
+        assert_eq!(p[3].hint.as_deref(), Some("did you mean `users.admin`?"));
+    }
+
+    #[test]
+    fn group_problems_name_the_group() {
+        let doc = json!({"users": {"extra_user_groups": {"good": ["a"], "bad": "a"}}});
+        let p = check_document(&doc);
+        assert_eq!(keys(&p), vec!["users.extra_user_groups.bad"]);
+        assert!(!p[0].concerns("users.extra_user_groups.good"));
+    }
+
+    #[test]
+    fn key_types() {
+        assert_eq!(
+            key_type("users.extra_user_groups.g"),
+            Ok(KeyType::GroupMembers)
+        );
+        assert_eq!(
+            key_type("auth.DummyAuthenticator.password"),
+            Ok(KeyType::Loose)
+        );
+        assert!(key_type("users").is_err());
+        assert!(key_type("user.admin").is_err());
+        let hint = unknown_key("auth.github.client_id").hint.unwrap();
+        assert!(
+            hint.contains("auth.GitHubOAuthenticator.client_id"),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn https_completeness() {
+        let w = cross_key_warnings(&json!({"https": {"enabled": true}}));
+        assert_eq!(keys(&w), vec!["https.enabled"]);
+        let ok = json!({"https": {"enabled": true, "letsencrypt": {"email": "a@b.org", "domains": ["b.org"]}}});
+        assert!(cross_key_warnings(&ok).is_empty());
+    }
+
+    #[test]
+    fn problem_concerns_related_keys() {
+        let p = Problem::error("users.extra_user_groups", "x");
+        assert!(p.concerns("users.extra_user_groups.g"));
+        assert!(p.concerns("users"));
+        assert!(!p.concerns("users.admin"));
+    }
+}

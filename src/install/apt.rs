@@ -1,0 +1,391 @@
+//! System packages the installer needs, installed only when missing.
+//!
+//! Not installed, unlike TLJH: `libssl-dev libcurl4-openssl-dev
+//! build-essential` (only for building pycurl, which we do not use),
+//! `software-properties-common` and the Ubuntu `universe` component (every
+//! package below is in `main`), `python3-pip` (a venv brings its own pip).
+
+use crate::cmd;
+use crate::error::{Error, Result};
+use crate::install::{Ctx, Step};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+/// python3 + venv for both environments, ca-certificates for pip and our own
+/// downloads, sudo for the admins' sudoers rule, git for nbgitpuller.
+pub const PACKAGES: &[&str] = &["python3", "python3-venv", "ca-certificates", "sudo", "git"];
+
+/// The oldest system Python the hub environment supports.
+pub const MIN_PYTHON: (u32, u32) = (3, 9);
+
+/// Package lists older than this are refreshed before installing (W18).
+const LISTS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// What the apt step needs from the system; faked in tests.
+pub trait PackageSystem {
+    fn is_installed(&self, package: &str) -> Result<bool>;
+    /// Age of the newest `*_Packages*` index, or None when there is none.
+    fn lists_age(&self) -> Option<Duration>;
+    fn update(&self) -> Result<()>;
+    fn install(&self, packages: &[&str]) -> Result<()>;
+    /// (major, minor) of the system python3.
+    fn python_version(&self) -> Result<(u32, u32)>;
+}
+
+/// dpkg-query / apt-get / python3 on this machine.
+pub struct Debian {
+    pub lists_dir: PathBuf,
+    pub python: PathBuf,
+}
+
+impl Default for Debian {
+    fn default() -> Self {
+        Debian {
+            lists_dir: PathBuf::from("/var/lib/apt/lists"),
+            python: PathBuf::from(SYSTEM_PYTHON),
+        }
+    }
+}
+
+/// The distribution's python3 (never a pyenv or conda one found on PATH).
+pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+
+/// `apt-get` that never asks: no debconf questions, existing config files
+/// kept, and a wait (instead of a failure) while another apt, such as
+/// unattended-upgrades on a freshly booted cloud VM, holds the lock.
+fn apt_get(args: &[&str]) -> Command {
+    let mut c = Command::new("apt-get");
+    c.env("DEBIAN_FRONTEND", "noninteractive")
+        .args([
+            "-o",
+            "DPkg::Lock::Timeout=600",
+            "-o",
+            "Dpkg::Options::=--force-confdef",
+            "-o",
+            "Dpkg::Options::=--force-confold",
+        ])
+        .args(args);
+    c
+}
+
+impl PackageSystem for Debian {
+    fn is_installed(&self, package: &str) -> Result<bool> {
+        let out = cmd::run(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))?;
+        // "install ok installed"; unknown packages exit 1 with nothing on stdout.
+        Ok(out.success() && out.stdout.trim().ends_with(" installed"))
+    }
+
+    fn lists_age(&self) -> Option<Duration> {
+        newest_index_age(&self.lists_dir, SystemTime::now())
+    }
+
+    fn update(&self) -> Result<()> {
+        cmd::run_checked(&mut apt_get(&["update"])).map(drop)
+    }
+
+    fn install(&self, packages: &[&str]) -> Result<()> {
+        let mut args = vec!["install", "-y", "--no-install-recommends"];
+        args.extend_from_slice(packages);
+        cmd::run_checked(&mut apt_get(&args)).map(drop)
+    }
+
+    fn python_version(&self) -> Result<(u32, u32)> {
+        let out = cmd::run_checked(
+            Command::new(&self.python)
+                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
+        )?;
+        crate::install::preflight::parse_version(&out.stdout).ok_or_else(|| {
+            Error::new(format!(
+                "could not read the version of {}: got {:?}",
+                self.python.display(),
+                out.stdout.trim()
+            ))
+        })
+    }
+}
+
+/// Age of the newest package index in `dir` (compressed or not).
+pub fn newest_index_age(dir: &Path, now: SystemTime) -> Option<Duration> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("_Packages"))
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .map(|m| now.duration_since(m).unwrap_or_default())
+        .min()
+}
+
+pub fn lists_are_stale(age: Option<Duration>) -> bool {
+    age.is_none_or(|a| a > LISTS_MAX_AGE)
+}
+
+/// Installs the missing packages in `PACKAGES`, then checks python3's version.
+pub struct AptPackages {
+    pub system: Box<dyn PackageSystem>,
+    pub packages: Vec<&'static str>,
+}
+
+impl Default for AptPackages {
+    fn default() -> Self {
+        AptPackages {
+            system: Box::new(Debian::default()),
+            packages: PACKAGES.to_vec(),
+        }
+    }
+}
+
+impl AptPackages {
+    fn missing(&self) -> Result<Vec<&'static str>> {
+        let mut missing = Vec::new();
+        for p in &self.packages {
+            if !self.system.is_installed(p)? {
+                missing.push(*p);
+            }
+        }
+        Ok(missing)
+    }
+
+    fn check_python(&self) -> Result<()> {
+        let found = self.system.python_version()?;
+        if found < MIN_PYTHON {
+            return Err(Error::new(format!(
+                "the system python3 is {}.{}; the hub needs Python {}.{} or newer",
+                found.0, found.1, MIN_PYTHON.0, MIN_PYTHON.1
+            ))
+            .with_hint("upgrade the OS to Ubuntu 22.04+ or Debian 11+"));
+        }
+        Ok(())
+    }
+}
+
+impl Step for AptPackages {
+    fn name(&self) -> &'static str {
+        "System packages"
+    }
+
+    fn plan(&self, _ctx: &Ctx) -> Result<Vec<String>> {
+        let missing = self.missing()?;
+        if missing.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut plan = Vec::new();
+        if lists_are_stale(self.system.lists_age()) {
+            plan.push("apt-get update (package lists missing or older than a day)".to_string());
+        }
+        plan.push(format!("apt-get install {}", missing.join(" ")));
+        Ok(plan)
+    }
+
+    fn execute(&self, _ctx: &Ctx) -> Result<()> {
+        let missing = self.missing()?;
+        if !missing.is_empty() {
+            let updated = lists_are_stale(self.system.lists_age());
+            if updated {
+                self.system.update()?;
+            }
+            if let Err(e) = self.system.install(&missing) {
+                if updated {
+                    return Err(e);
+                }
+                // Fresh-looking lists can still point at packages the
+                // mirror has dropped: refresh once and retry.
+                tracing::info!("apt-get install failed; updating the lists and retrying: {e}");
+                self.system.update()?;
+                self.system.install(&missing)?;
+            }
+        }
+        self.check_python()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+    use std::rc::Rc;
+
+    #[derive(Default)]
+    pub struct FakeApt {
+        pub installed: RefCell<BTreeSet<String>>,
+        pub lists_age: Option<Duration>,
+        pub calls: Rc<RefCell<Vec<String>>>,
+        pub python: (u32, u32),
+        /// Fail this many install calls first.
+        pub fail_installs: std::cell::Cell<u32>,
+    }
+
+    impl PackageSystem for FakeApt {
+        fn is_installed(&self, package: &str) -> Result<bool> {
+            Ok(self.installed.borrow().contains(package))
+        }
+        fn lists_age(&self) -> Option<Duration> {
+            self.lists_age
+        }
+        fn update(&self) -> Result<()> {
+            self.calls.borrow_mut().push("update".into());
+            Ok(())
+        }
+        fn install(&self, packages: &[&str]) -> Result<()> {
+            self.calls
+                .borrow_mut()
+                .push(format!("install {}", packages.join(" ")));
+            if self.fail_installs.get() > 0 {
+                self.fail_installs.set(self.fail_installs.get() - 1);
+                return Err(Error::new("`apt-get install` failed: 404 Not Found"));
+            }
+            self.installed
+                .borrow_mut()
+                .extend(packages.iter().map(|p| p.to_string()));
+            Ok(())
+        }
+        fn python_version(&self) -> Result<(u32, u32)> {
+            Ok(self.python)
+        }
+    }
+
+    fn step(fake: FakeApt) -> AptPackages {
+        AptPackages {
+            system: Box::new(fake),
+            packages: PACKAGES.to_vec(),
+        }
+    }
+
+    #[test]
+    fn installs_only_missing_then_plans_nothing() {
+        let t = crate::install::tests::TestCtx::new();
+        let calls = Rc::new(RefCell::new(vec![]));
+        let fake = FakeApt {
+            installed: RefCell::new(["python3".to_string(), "sudo".to_string()].into()),
+            lists_age: None,
+            calls: calls.clone(),
+            python: (3, 11),
+            ..Default::default()
+        };
+        let s = step(fake);
+        let ctx = t.ctx();
+        let plan = s.plan(&ctx).unwrap();
+        assert_eq!(plan.len(), 2, "{plan:?}");
+        assert!(plan[1].ends_with("python3-venv ca-certificates git"));
+        s.execute(&ctx).unwrap();
+        assert_eq!(
+            *calls.borrow(),
+            vec!["update", "install python3-venv ca-certificates git"]
+        );
+        assert!(s.plan(&ctx).unwrap().is_empty());
+    }
+
+    #[test]
+    fn fresh_lists_are_not_updated() {
+        let t = crate::install::tests::TestCtx::new();
+        let calls = Rc::new(RefCell::new(vec![]));
+        let s = step(FakeApt {
+            lists_age: Some(Duration::from_secs(60)),
+            calls: calls.clone(),
+            python: (3, 12),
+            ..Default::default()
+        });
+        s.execute(&t.ctx()).unwrap();
+        assert_eq!(calls.borrow().len(), 1);
+        assert!(calls.borrow()[0].starts_with("install python3 "));
+    }
+
+    #[test]
+    fn a_failed_install_with_fresh_lists_updates_and_retries_once() {
+        let t = crate::install::tests::TestCtx::new();
+        let calls = Rc::new(RefCell::new(vec![]));
+        let s = step(FakeApt {
+            lists_age: Some(Duration::from_secs(60)),
+            calls: calls.clone(),
+            python: (3, 12),
+            fail_installs: std::cell::Cell::new(1),
+            ..Default::default()
+        });
+        s.execute(&t.ctx()).unwrap();
+        let calls = calls.borrow();
+        assert_eq!(calls.len(), 3, "{calls:?}");
+        assert_eq!(calls[1], "update");
+
+        let calls = Rc::new(RefCell::new(vec![]));
+        let s = step(FakeApt {
+            lists_age: Some(Duration::from_secs(60)),
+            calls: calls.clone(),
+            python: (3, 12),
+            fail_installs: std::cell::Cell::new(2),
+            ..Default::default()
+        });
+        let e = s.execute(&t.ctx()).unwrap_err();
+        assert!(e.message.contains("apt-get install"), "{e}");
+    }
+
+    #[test]
+    fn old_python_is_an_error_naming_versions() {
+        let t = crate::install::tests::TestCtx::new();
+        let s = step(FakeApt {
+            installed: RefCell::new(PACKAGES.iter().map(|p| p.to_string()).collect()),
+            python: (3, 8),
+            ..Default::default()
+        });
+        let e = s.execute(&t.ctx()).unwrap_err();
+        assert!(
+            e.message.contains("3.8") && e.message.contains("3.9"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn apt_get_never_asks_and_waits_for_the_lock() {
+        let shown = cmd::to_shell(&apt_get(&["install", "-y", "sudo"]));
+        assert_eq!(
+            shown,
+            "apt-get -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef \
+             -o Dpkg::Options::=--force-confold install -y sudo"
+        );
+        let c = apt_get(&["update"]);
+        let env: Vec<_> = c.get_envs().collect();
+        assert!(env.contains(&(
+            std::ffi::OsStr::new("DEBIAN_FRONTEND"),
+            Some(std::ffi::OsStr::new("noninteractive"))
+        )));
+    }
+
+    #[test]
+    fn staleness() {
+        assert!(lists_are_stale(None));
+        assert!(lists_are_stale(Some(Duration::from_secs(2 * 24 * 3600))));
+        assert!(!lists_are_stale(Some(Duration::from_secs(3600))));
+    }
+
+    #[test]
+    fn index_age_looks_only_at_package_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(newest_index_age(dir.path(), SystemTime::now()), None);
+        std::fs::write(dir.path().join("lock"), "").unwrap();
+        assert_eq!(newest_index_age(dir.path(), SystemTime::now()), None);
+        std::fs::write(
+            dir.path()
+                .join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"),
+            "",
+        )
+        .unwrap();
+        let later = SystemTime::now() + Duration::from_secs(7200);
+        let age = newest_index_age(dir.path(), later).unwrap();
+        assert!(age >= Duration::from_secs(7000));
+    }
+
+    #[test]
+    fn real_dpkg_query_reads_this_host() {
+        if Command::new("dpkg-query")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipped: dpkg-query is not installed on this host");
+            return;
+        }
+        let d = Debian::default();
+        assert!(d.is_installed("dpkg").unwrap());
+        assert!(!d.is_installed("hubcfg-no-such-package").unwrap());
+    }
+}

@@ -1,0 +1,514 @@
+//! Checks that run before bootstrap touches anything. `gather` reads the host
+//! (the only I/O here); `check` is pure, so every rule is unit-tested with
+//! made-up facts.
+
+use crate::install::BootstrapArgs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+/// Free space needed on the prefix's filesystem for a first install (hub env,
+/// Miniforge, JupyterLab) and for a re-run (upgrades within the ranges).
+pub const MIN_FREE_FIRST_INSTALL: u64 = 3 * GIB;
+pub const MIN_FREE_RERUN: u64 = 512 * MIB;
+/// Below this much RAM the conda and pip steps risk the OOM killer (TLJH #257).
+pub const LOW_MEMORY: u64 = GIB;
+
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
+
+/// Whether something else holds a port we need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortState {
+    Free,
+    /// Busy, but traefik.service is active: it is our proxy (a re-run).
+    Ours,
+    Busy,
+    /// Could not tell (e.g. not root, so binding a low port is refused).
+    Unknown,
+}
+
+/// Everything preflight looks at, gathered once.
+#[derive(Debug, Clone)]
+pub struct HostFacts {
+    pub euid: u32,
+    /// Contents of /proc/1/comm (trimmed); "systemd" when systemd is PID 1.
+    pub pid1: Option<String>,
+    /// /etc/os-release text (None when unreadable).
+    pub os_release: Option<String>,
+    pub arch: String,
+    /// Bytes available to root on the prefix's filesystem.
+    pub free_disk: Option<u64>,
+    /// MemTotal in bytes.
+    pub mem_total: Option<u64>,
+    /// The ports Traefik will listen on (http.port, and https.port when
+    /// https is on) and who holds them now.
+    pub ports: Vec<(u16, PortState)>,
+    /// `$PREFIX/hub/bin/python3` exists (a re-run).
+    pub installed: bool,
+    /// A TLJH `config.yaml` found in the prefix while there is no
+    /// config.toml yet: its settings would be silently ignored.
+    pub tljh_yaml: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// One line: what is wrong and what to do.
+    pub message: String,
+}
+
+impl Problem {
+    fn error(message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+    fn warning(message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+}
+
+/// The fields of /etc/os-release we use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OsRelease {
+    pub id: String,
+    pub version_id: Option<String>,
+    pub pretty_name: Option<String>,
+    pub version_codename: Option<String>,
+}
+
+/// Parses os-release's `KEY=value` lines (values optionally quoted).
+/// Unknown lines are ignored; nothing here can panic.
+pub fn parse_os_release(text: &str) -> OsRelease {
+    let mut os = OsRelease::default();
+    for line in text.lines() {
+        let Some((key, value)) = line.trim().split_once('=') else {
+            continue;
+        };
+        let value = unquote(value.trim());
+        match key.trim() {
+            "ID" => os.id = value.to_ascii_lowercase(),
+            "VERSION_ID" if !value.is_empty() => os.version_id = Some(value),
+            "PRETTY_NAME" if !value.is_empty() => os.pretty_name = Some(value),
+            "VERSION_CODENAME" if !value.is_empty() => os.version_codename = Some(value),
+            _ => {}
+        }
+    }
+    os
+}
+
+fn unquote(v: &str) -> String {
+    let inner = if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    };
+    inner.replace("\\\"", "\"").replace("\\\\", "\\")
+}
+
+/// `"22.04"` → (22, 4); `"12"` → (12, 0); garbage → None.
+pub fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let mut parts = v.trim().split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = match parts.next() {
+        Some(m) => m.parse().ok()?,
+        None => 0,
+    };
+    Some((major, minor))
+}
+
+/// Why this OS is not supported, or None when it is.
+pub fn os_problem(os: &OsRelease) -> Option<String> {
+    let name = os
+        .pretty_name
+        .clone()
+        .unwrap_or_else(|| match (&os.id, &os.version_id) {
+            (id, _) if id.is_empty() => "an unknown OS".to_string(),
+            (id, Some(v)) => format!("{id} {v}"),
+            (id, None) => id.clone(),
+        });
+    let minimum = match os.id.as_str() {
+        "ubuntu" => (22, 4),
+        "debian" => (11, 0),
+        _ => return Some(unsupported(&name)),
+    };
+    match &os.version_id {
+        // Debian testing/unstable have no VERSION_ID (TLJH crashes here, W16);
+        // they are newer than any stable release.
+        None if os.id == "debian" => None,
+        None => Some(unsupported(&name)),
+        Some(v) => match parse_version(v) {
+            Some(found) if found >= minimum => None,
+            _ => Some(unsupported(&name)),
+        },
+    }
+}
+
+fn unsupported(name: &str) -> String {
+    format!(
+        "hubcfg supports Ubuntu 22.04+ and Debian 11+; this is {name} (use --skip-os-check to try anyway)"
+    )
+}
+
+/// `MemTotal:  2035112 kB` → bytes.
+pub fn parse_meminfo_total(text: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        let rest = l.strip_prefix("MemTotal:")?;
+        let kb: u64 = rest.split_whitespace().next()?.parse().ok()?;
+        Some(kb * 1024)
+    })
+}
+
+pub fn supported_arch(arch: &str) -> bool {
+    matches!(arch, "x86_64" | "aarch64")
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= GIB {
+        format!("{:.1} GB", bytes as f64 / GIB as f64)
+    } else {
+        format!("{} MB", bytes / MIB)
+    }
+}
+
+/// Every rule, in the order a user should fix them.
+pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if facts.euid != 0 {
+        problems.push(Problem::error(
+            "hubcfg bootstrap must run as root (try: sudo hubcfg bootstrap …)",
+        ));
+    }
+    if facts.pid1.as_deref() != Some("systemd") {
+        let what = facts.pid1.as_deref().unwrap_or("unknown");
+        problems.push(Problem::error(format!(
+            "systemd is required to run the hub, but PID 1 is `{what}` (containers need systemd as init, e.g. systemd-nspawn -b)"
+        )));
+    }
+    match &facts.os_release {
+        None if !args.skip_os_check => problems.push(Problem::error(
+            "cannot read /etc/os-release to check the OS (use --skip-os-check to try anyway)",
+        )),
+        None => {}
+        Some(text) => {
+            if let Some(msg) = os_problem(&parse_os_release(text)) {
+                if args.skip_os_check {
+                    problems.push(Problem::warning(format!(
+                        "{} — continuing because of --skip-os-check",
+                        msg.split(" (use").next().unwrap_or(&msg)
+                    )));
+                } else {
+                    problems.push(Problem::error(msg));
+                }
+            }
+        }
+    }
+    if !supported_arch(&facts.arch) {
+        problems.push(Problem::error(format!(
+            "hubcfg supports x86_64 and aarch64 machines; this one is {}",
+            facts.arch
+        )));
+    }
+    if let Some(free) = facts.free_disk {
+        let need = if facts.installed {
+            MIN_FREE_RERUN
+        } else {
+            MIN_FREE_FIRST_INSTALL
+        };
+        if free < need {
+            problems.push(Problem::error(format!(
+                "only {} free on the install prefix's filesystem; bootstrap needs at least {}",
+                human(free),
+                human(need)
+            )));
+        }
+    }
+    if let Some(mem) = facts.mem_total
+        && mem < LOW_MEMORY
+    {
+        problems.push(Problem::warning(format!(
+            "this machine has {} of RAM; under 1 GB the install may be killed for lack of memory (add swap or a bigger VM)",
+            human(mem)
+        )));
+    }
+    if let Some(yaml) = &facts.tljh_yaml {
+        problems.push(Problem::error(format!(
+            "found TLJH's {}: hubcfg reads config/config.toml instead, so its settings (authenticator, admins, https…) would be ignored; copy them into config.toml (same key names, TOML syntax), or move config.yaml away to start from defaults",
+            yaml.display()
+        )));
+    }
+    for (port, state) in &facts.ports {
+        if *state == PortState::Busy {
+            problems.push(Problem::error(format!(
+                "port {port} is used by another program; stop it (see `ss -ltnp 'sport = :{port}'`) or change http.port/https.port in config.toml"
+            )));
+        }
+    }
+    problems
+}
+
+/// Reads the facts from this host. `ports` are the ones Traefik will need;
+/// `traefik_active` is asked only when one is busy.
+pub fn gather(prefix: &Path, ports: &[u16], traefik_active: &dyn Fn() -> bool) -> HostFacts {
+    HostFacts {
+        euid: nix::unistd::geteuid().as_raw(),
+        pid1: std::fs::read_to_string("/proc/1/comm")
+            .ok()
+            .map(|s| s.trim().to_string()),
+        os_release: std::fs::read_to_string("/etc/os-release")
+            .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
+            .ok(),
+        arch: std::env::consts::ARCH.to_string(),
+        free_disk: free_disk(prefix),
+        mem_total: std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| parse_meminfo_total(&t)),
+        ports: ports
+            .iter()
+            .map(|p| (*p, port_state(*p, traefik_active)))
+            .collect(),
+        installed: prefix.join("hub/bin/python3").exists(),
+        tljh_yaml: tljh_yaml(prefix),
+    }
+}
+
+/// TLJH keeps its config in `config/config.yaml` (older versions: at the
+/// prefix's top). Only a problem while config.toml does not exist yet.
+fn tljh_yaml(prefix: &Path) -> Option<PathBuf> {
+    if prefix.join("config/config.toml").exists() {
+        return None;
+    }
+    [
+        prefix.join("config/config.yaml"),
+        prefix.join("config.yaml"),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
+}
+
+/// Free bytes on the filesystem that holds `path` (or its nearest existing
+/// ancestor, since the prefix may not exist yet).
+fn free_disk(path: &Path) -> Option<u64> {
+    let existing = path.ancestors().find(|p| p.exists())?;
+    let st = nix::sys::statvfs::statvfs(existing).ok()?;
+    Some(st.blocks_available() as u64 * st.fragment_size() as u64)
+}
+
+fn port_state(port: u16, traefik_active: &dyn Fn() -> bool) -> PortState {
+    match TcpListener::bind(("0.0.0.0", port)) {
+        Ok(_) => PortState::Free,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            if traefik_active() {
+                PortState::Ours
+            } else {
+                PortState::Busy
+            }
+        }
+        Err(_) => PortState::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> HostFacts {
+        HostFacts {
+            euid: 0,
+            pid1: Some("systemd".into()),
+            os_release: Some(
+                "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"
+                    .into(),
+            ),
+            arch: "x86_64".into(),
+            free_disk: Some(20 * GIB),
+            mem_total: Some(4 * GIB),
+            ports: vec![(80, PortState::Free)],
+            installed: false,
+            tljh_yaml: None,
+        }
+    }
+
+    fn errors(f: &HostFacts, args: &BootstrapArgs) -> Vec<String> {
+        check(f, args)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| p.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_supported_host_passes() {
+        assert_eq!(check(&good(), &BootstrapArgs::default()), vec![]);
+    }
+
+    #[test]
+    fn os_release_parsing_handles_quotes_and_junk() {
+        let os = parse_os_release(
+            "# comment\nNAME=\"Ubuntu\"\nID=ubuntu\nVERSION_ID='24.04'\nPRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\ngarbage line\n=x\n",
+        );
+        assert_eq!(os.id, "ubuntu");
+        assert_eq!(os.version_id.as_deref(), Some("24.04"));
+        assert_eq!(os.pretty_name.as_deref(), Some("Ubuntu 24.04.1 LTS"));
+        assert_eq!(parse_os_release(""), OsRelease::default());
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("22.04"), Some((22, 4)));
+        assert_eq!(parse_version("11"), Some((11, 0)));
+        assert_eq!(parse_version("x"), None);
+        assert_eq!(parse_version(""), None);
+    }
+
+    #[test]
+    fn os_rules() {
+        let os = |t: &str| os_problem(&parse_os_release(t));
+        assert_eq!(os("ID=ubuntu\nVERSION_ID=\"22.04\""), None);
+        assert_eq!(os("ID=ubuntu\nVERSION_ID=\"24.10\""), None);
+        assert_eq!(os("ID=debian\nVERSION_ID=\"11\""), None);
+        assert_eq!(os("ID=debian\nVERSION_ID=\"13\""), None);
+        let old =
+            os("ID=ubuntu\nVERSION_ID=\"20.04\"\nPRETTY_NAME=\"Ubuntu 20.04.6 LTS\"").unwrap();
+        assert_eq!(
+            old,
+            "hubcfg supports Ubuntu 22.04+ and Debian 11+; this is Ubuntu 20.04.6 LTS (use --skip-os-check to try anyway)"
+        );
+        assert!(
+            os("ID=debian\nVERSION_ID=\"10\"")
+                .unwrap()
+                .contains("this is debian 10")
+        );
+        assert!(
+            os("ID=fedora\nVERSION_ID=40")
+                .unwrap()
+                .contains("fedora 40")
+        );
+        assert!(os("").unwrap().contains("an unknown OS"));
+        // Ubuntu without VERSION_ID is odd; refuse rather than guess.
+        assert!(os("ID=ubuntu").is_some());
+    }
+
+    #[test]
+    fn debian_testing_without_version_id_is_accepted() {
+        assert_eq!(
+            os_problem(&parse_os_release(
+                "PRETTY_NAME=\"Debian GNU/Linux trixie/sid\"\nID=debian\nVERSION_CODENAME=trixie\n"
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn skip_os_check_turns_the_os_error_into_a_warning() {
+        let mut f = good();
+        f.os_release = Some("ID=arch\n".into());
+        assert_eq!(errors(&f, &BootstrapArgs::default()).len(), 1);
+        let args = BootstrapArgs {
+            skip_os_check: true,
+            ..Default::default()
+        };
+        let problems = check(&f, &args);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].severity, Severity::Warning);
+        assert!(problems[0].message.contains("--skip-os-check"));
+    }
+
+    #[test]
+    fn root_systemd_and_arch_are_required() {
+        let mut f = good();
+        f.euid = 1000;
+        f.pid1 = Some("bash".into());
+        f.arch = "riscv64".into();
+        let e = errors(&f, &BootstrapArgs::default());
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e[0].contains("must run as root"));
+        assert!(e[1].contains("systemd is required") && e[1].contains("`bash`"));
+        assert!(e[2].contains("riscv64"));
+        for m in &e {
+            assert!(!m.contains('\n'), "one line each: {m}");
+        }
+    }
+
+    #[test]
+    fn disk_needs_depend_on_first_install() {
+        let mut f = good();
+        f.free_disk = Some(GIB);
+        assert!(errors(&f, &BootstrapArgs::default())[0].contains("only 1.0 GB free"));
+        f.installed = true;
+        assert!(errors(&f, &BootstrapArgs::default()).is_empty());
+        f.free_disk = Some(100 * MIB);
+        assert!(errors(&f, &BootstrapArgs::default())[0].contains("100 MB"));
+    }
+
+    #[test]
+    fn low_memory_is_a_warning() {
+        let mut f = good();
+        f.mem_total = parse_meminfo_total("MemTotal:        1000000 kB\nMemFree: 1 kB\n");
+        assert_eq!(f.mem_total, Some(1_024_000_000));
+        let p = check(&f, &BootstrapArgs::default());
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].severity, Severity::Warning);
+        assert_eq!(parse_meminfo_total("nothing"), None);
+    }
+
+    #[test]
+    fn busy_ports_fail_unless_ours() {
+        let mut f = good();
+        f.ports = vec![(80, PortState::Ours)];
+        assert!(errors(&f, &BootstrapArgs::default()).is_empty());
+        f.ports = vec![(80, PortState::Unknown)];
+        assert!(errors(&f, &BootstrapArgs::default()).is_empty());
+        f.ports = vec![(8080, PortState::Busy), (443, PortState::Busy)];
+        let e = errors(&f, &BootstrapArgs::default());
+        assert_eq!(e.len(), 2);
+        assert!(e[0].contains("port 8080") && e[1].contains("port 443"));
+    }
+
+    #[test]
+    fn an_unconverted_tljh_config_stops_the_install() {
+        let mut f = good();
+        f.tljh_yaml = Some(PathBuf::from("/opt/tljh/config/config.yaml"));
+        let e = errors(&f, &BootstrapArgs::default());
+        assert_eq!(e.len(), 1);
+        assert!(e[0].contains("/opt/tljh/config/config.yaml") && e[0].contains("config.toml"));
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        assert_eq!(tljh_yaml(dir.path()), None);
+        std::fs::write(dir.path().join("config/config.yaml"), "users: {}\n").unwrap();
+        assert_eq!(
+            tljh_yaml(dir.path()),
+            Some(dir.path().join("config/config.yaml"))
+        );
+        std::fs::write(dir.path().join("config/config.toml"), "").unwrap();
+        assert_eq!(tljh_yaml(dir.path()), None, "already converted");
+    }
+
+    #[test]
+    fn gather_reads_this_host_without_panicking() {
+        let dir = tempfile::tempdir().unwrap();
+        // A port we hold ourselves is busy, and not Traefik's.
+        let held = TcpListener::bind("0.0.0.0:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        let f = gather(&dir.path().join("not/yet"), &[port], &|| false);
+        assert_eq!(f.arch, std::env::consts::ARCH);
+        assert!(f.free_disk.is_some(), "statvfs on an ancestor must work");
+        assert!(!f.installed);
+        assert_eq!(f.ports, vec![(port, PortState::Busy)]);
+        let f = gather(dir.path(), &[port], &|| true);
+        assert_eq!(f.ports, vec![(port, PortState::Ours)]);
+    }
+}

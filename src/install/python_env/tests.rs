@@ -1,0 +1,438 @@
+//! Real venvs and a real pip, offline: packages come from wheels built in a
+//! temp dir (`--no-index --find-links`), so these tests need python3 with
+//! venv but no network.
+
+use super::*;
+use crate::install::BootstrapArgs;
+use crate::install::tests::TestCtx;
+
+const MAKE_WHEEL: &str = r#"
+import sys, zipfile, hashlib, base64
+out, name, version = sys.argv[1:4]
+mod = name.replace("-", "_")
+dist = f"{mod}-{version}"
+files = {
+    f"{mod}/__init__.py": f"VERSION = {version!r}\n",
+    f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hubcfg-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = []
+with zipfile.ZipFile(f"{out}/{dist}-py3-none-any.whl", "w") as z:
+    for path, text in files.items():
+        data = text.encode()
+        z.writestr(path, data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist}.dist-info/RECORD,,")
+    z.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
+"#;
+
+/// The python that creates the venvs: the system one when present.
+fn system_python() -> Option<PathBuf> {
+    let p = PathBuf::from(crate::install::apt::SYSTEM_PYTHON);
+    let ok = Command::new(&p)
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    ok.then_some(p)
+}
+
+fn make_wheel(python: &Path, dir: &Path, name: &str, version: &str) {
+    let st = Command::new(python)
+        .args(["-c", MAKE_WHEEL])
+        .arg(dir)
+        .args([name, version])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+fn offline_args(wheels: &Path) -> Vec<String> {
+    vec![
+        "--no-index".into(),
+        "--find-links".into(),
+        wheels.display().to_string(),
+    ]
+}
+
+/// Every path under `root` with its size, mode and mtime: equal snapshots
+/// mean no file was written.
+fn tree(root: &Path) -> Vec<(PathBuf, u64, u32, std::time::SystemTime)> {
+    let mut out = vec![];
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        out.push((p.clone(), m.len(), m.mode(), m.modified().unwrap()));
+        if m.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn me() -> (u32, u32) {
+    (
+        nix::unistd::geteuid().as_raw(),
+        nix::unistd::getegid().as_raw(),
+    )
+}
+
+macro_rules! need_python {
+    () => {
+        match system_python() {
+            Some(p) => p,
+            None => {
+                eprintln!("skipped: /usr/bin/python3 with venv+ensurepip is not installed here");
+                return;
+            }
+        }
+    };
+}
+
+#[test]
+fn hub_env_installs_then_rerun_changes_nothing_then_upgrades_within_range() {
+    let python = need_python!();
+    let t = TestCtx::new();
+    let wheels = t.dir.path().join("wheels");
+    std::fs::create_dir(&wheels).unwrap();
+    make_wheel(&python, &wheels, "hubcfg-demo", "1.0");
+    make_wheel(&python, &wheels, "hubcfg-demo", "2.0");
+    let step = HubEnv::new(python.clone(), "hubcfg-demo>=1,<2\n", offline_args(&wheels));
+    let ctx = t.ctx();
+
+    let plan = step.plan(&ctx).unwrap();
+    assert_eq!(plan.len(), 2, "{plan:?}");
+    assert!(plan[0].starts_with("create a venv in hub/"));
+    step.execute(&ctx).unwrap();
+    assert!(ctx.restart_needed.get());
+    assert!(step.report().unwrap().changed);
+    let hub_py = t.paths.hub_python();
+    let version = |py: &Path| {
+        let o = Command::new(py)
+            .args(["-c", "import hubcfg_demo; print(hubcfg_demo.VERSION)"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    assert_eq!(version(&hub_py), "1.0", "2.0 is outside the range");
+
+    // Second run: only the upgrade check; nothing changes, no restart.
+    assert_eq!(
+        step.plan(&ctx).unwrap(),
+        vec!["check for upgrades within the pinned ranges"]
+    );
+    let freeze_before = freeze(&hub_py).unwrap();
+    let before = tree(&t.paths.hub_env());
+    ctx.restart_needed.set(false);
+    step.execute(&ctx).unwrap();
+    assert!(!ctx.restart_needed.get(), "nothing changed: no restart");
+    assert!(!step.report().unwrap().changed);
+    assert_eq!(freeze(&hub_py).unwrap(), freeze_before);
+    assert!(
+        tree(&t.paths.hub_env()) == before,
+        "a re-run wrote into hub/"
+    );
+
+    // A new release within the range is picked up on re-run.
+    make_wheel(&python, &wheels, "hubcfg-demo", "1.1");
+    step.execute(&ctx).unwrap();
+    assert!(ctx.restart_needed.get());
+    assert_eq!(
+        step.report().unwrap().summary,
+        "installed or upgraded 1 packages"
+    );
+    assert_eq!(version(&hub_py), "1.1");
+
+    // Changed requirements are planned as an install, not just a check.
+    let changed = HubEnv::new(
+        python.clone(),
+        "hubcfg-demo>=1.1,<2\n",
+        offline_args(&wheels),
+    );
+    assert_eq!(
+        changed.plan(&ctx).unwrap(),
+        vec!["install hub packages from the pinned requirement ranges"]
+    );
+
+    // A pip failure names the command and shows pip's output; the stamp of
+    // the last good install stays, so the next plan still says "install".
+    let broken = HubEnv::new(python, "hubcfg-missing-pkg\n", offline_args(&wheels));
+    let e = broken.execute(&ctx).unwrap_err();
+    assert!(e.message.contains("installing the hub packages"), "{e}");
+    assert!(e.message.contains("pip install --upgrade -r"), "{e}");
+    assert!(e.message.contains("hubcfg-missing-pkg"), "output tail: {e}");
+    assert_eq!(
+        broken.plan(&ctx).unwrap(),
+        vec!["install hub packages from the pinned requirement ranges"]
+    );
+}
+
+#[test]
+fn user_env_venv_mode_requirements_url_and_permissions() {
+    let python = need_python!();
+    let mut t = TestCtx::with_args(BootstrapArgs {
+        user_env: UserEnvKind::Venv,
+        ..Default::default()
+    });
+    let wheels = t.dir.path().join("wheels");
+    std::fs::create_dir(&wheels).unwrap();
+    make_wheel(&python, &wheels, "hubcfg-demo", "1.0");
+    make_wheel(&python, &wheels, "hubcfg-extra", "1.0");
+    let mut step = UserEnv::new(python, "hubcfg-demo>=1,<2\n", offline_args(&wheels));
+    step.owner = me();
+    {
+        let ctx = t.ctx();
+        let plan = step.plan(&ctx).unwrap();
+        assert!(plan[0].starts_with("create a venv in user/"), "{plan:?}");
+        step.execute(&ctx).unwrap();
+        assert!(
+            !ctx.restart_needed.get(),
+            "user packages need no hub restart"
+        );
+        assert_eq!(
+            step.plan(&ctx).unwrap(),
+            vec!["check for upgrades within the pinned ranges"]
+        );
+        assert_eq!(permission_fixes(&t.paths.user_env(), me()).unwrap(), 0);
+        let before = tree(&t.paths.user_env());
+        step.execute(&ctx).unwrap();
+        assert!(!step.report().unwrap().changed);
+        assert!(
+            tree(&t.paths.user_env()) == before,
+            "a re-run wrote into user/"
+        );
+
+        // A group-writable file is found and fixed, and only it.
+        let f = t.paths.user_env().join("pyvenv.cfg");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let plan = step.plan(&ctx).unwrap();
+        assert!(
+            plan[1].starts_with("fix owner/permissions of 1 paths"),
+            "{plan:?}"
+        );
+        step.execute(&ctx).unwrap();
+        assert_eq!(
+            std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        assert!(
+            step.report()
+                .unwrap()
+                .summary
+                .contains("fixed permissions of 1 paths")
+        );
+    }
+
+    // --user-requirements-txt-url: a working file installs.
+    let reqs = t.dir.path().join("extra.txt");
+    std::fs::write(&reqs, "hubcfg-extra\n").unwrap();
+    t.args.user_requirements_txt_url = Some(reqs.display().to_string());
+    step.execute(&t.ctx()).unwrap();
+    assert_eq!(
+        step.report().unwrap().summary,
+        "installed or upgraded 1 packages"
+    );
+    let ok = Command::new(t.paths.user_env().join("bin/python3"))
+        .args(["-c", "import hubcfg_extra"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+
+    // A broken one is an error naming it, or a warning when allowed.
+    let bad = t
+        .dir
+        .path()
+        .join("no-such-requirements.txt")
+        .display()
+        .to_string();
+    t.args.user_requirements_txt_url = Some(bad.clone());
+    let e = step.execute(&t.ctx()).unwrap_err();
+    assert!(e.message.contains(&bad), "{e}");
+    assert!(e.hint.unwrap().contains("--allow-requirements-failure"));
+    t.args.allow_requirements_failure = true;
+    step.execute(&t.ctx()).unwrap();
+    let report = step.report().unwrap();
+    assert_eq!(report.warnings.len(), 1);
+    assert!(report.warnings[0].contains(&bad));
+}
+
+#[test]
+fn user_env_refuses_to_mix_kinds_or_clobber() {
+    let t = TestCtx::new(); // --user-env conda (the default)
+    let user = t.paths.user_env();
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    let step = UserEnv::default();
+    let e = step.plan(&t.ctx()).unwrap_err();
+    assert!(
+        e.message.contains("is a venv") && e.message.contains("--user-env conda"),
+        "{e}"
+    );
+    assert!(e.hint.unwrap().contains("--user-env venv"));
+
+    std::fs::remove_file(user.join("pyvenv.cfg")).unwrap();
+    std::fs::write(user.join("precious.txt"), "data").unwrap();
+    let e = step.execute(&t.ctx()).unwrap_err();
+    assert!(e.message.contains("refusing to overwrite"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(user.join("precious.txt")).unwrap(),
+        "data"
+    );
+}
+
+#[test]
+fn existing_env_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("user");
+    assert_eq!(existing_env(&d), Existing::Missing);
+    std::fs::create_dir(&d).unwrap();
+    assert_eq!(
+        existing_env(&d),
+        Existing::Missing,
+        "empty counts as missing"
+    );
+    std::fs::create_dir(d.join("conda-meta")).unwrap();
+    assert_eq!(existing_env(&d), Existing::Conda);
+}
+
+#[test]
+fn wanted_modes() {
+    assert_eq!(wanted_mode(0o600, false), 0o644);
+    assert_eq!(wanted_mode(0o775, true), 0o755);
+    assert_eq!(
+        wanted_mode(0o700, false),
+        0o755,
+        "an executable stays executable by all"
+    );
+    assert_eq!(wanted_mode(0o4755, false), 0o4755, "setuid kept");
+    assert_eq!(wanted_mode(0o666, false), 0o644);
+}
+
+#[test]
+fn stamp_and_freeze_diff() {
+    assert_ne!(
+        stamp_for("a", None, &[]),
+        stamp_for("a", Some("https://x"), &[])
+    );
+    assert_eq!(stamp_for("a", None, &[]), stamp_for("a", None, &[]));
+    let before: BTreeSet<String> = ["a==1".into(), "b==1".into()].into();
+    let after: BTreeSet<String> = ["a==2".into(), "b==1".into(), "c==1".into()].into();
+    assert_eq!(changed_packages(&before, &after), 2);
+    assert_eq!(changed_packages(&after, &after), 0);
+}
+
+#[test]
+fn an_interrupted_venv_is_created_again_but_conda_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = PipEnv {
+        dir: dir.path().to_path_buf(),
+        label: "user",
+        requirements: "",
+        index_url: None,
+        extra_pip_args: &[],
+    };
+    assert!(needs_creating(Existing::Missing, &env));
+    assert!(
+        needs_creating(Existing::Venv, &env),
+        "pyvenv.cfg but no python"
+    );
+    assert!(!needs_creating(Existing::Conda, &env));
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    std::fs::write(dir.path().join("bin/python3"), "").unwrap();
+    assert!(!needs_creating(Existing::Venv, &env));
+}
+
+/// The real hub and user requirement lists from PyPI (or the machine's pip
+/// config), twice: the second run must change nothing. Needs network and a
+/// few minutes, so it only runs on request:
+/// `cargo test --lib real_pypi -- --ignored`.
+#[test]
+#[ignore = "downloads ~180 packages from the package index; run with --ignored"]
+fn real_pypi_hub_and_user_envs_install_then_rerun_changes_nothing() {
+    let python = need_python!();
+    let t = TestCtx::with_args(BootstrapArgs {
+        user_env: UserEnvKind::Venv,
+        ..Default::default()
+    });
+    let ctx = t.ctx();
+    let hub = HubEnv::new(python.clone(), HUB_REQUIREMENTS, vec![]);
+    hub.execute(&ctx).unwrap();
+    let ok = Command::new(t.paths.hub_python())
+        .args([
+            "-c",
+            "import jupyterhub, systemdspawner, firstuseauthenticator, nativeauthenticator, \
+             ldapauthenticator, tmpauthenticator, oauthenticator, jupyterhub_idle_culler, \
+             jupyterhub_traefik_proxy, bcrypt; print(jupyterhub.__version__)",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("5."));
+    ctx.restart_needed.set(false);
+    hub.execute(&ctx).unwrap();
+    assert!(!ctx.restart_needed.get());
+    assert!(!hub.report().unwrap().changed);
+
+    let mut user = UserEnv::new(python, USER_REQUIREMENTS, vec![]);
+    user.owner = me();
+    user.execute(&ctx).unwrap();
+    let jl = t.paths.user_env().join("bin/jupyter-lab");
+    assert!(jl.exists(), "jupyter-lab installed");
+    user.execute(&ctx).unwrap();
+    assert!(!user.report().unwrap().changed);
+    assert_eq!(permission_fixes(&t.paths.user_env(), me()).unwrap(), 0);
+}
+
+/// Conda mode through the real `install::miniforge` with a fake Miniforge
+/// installer (a script that makes a venv plus conda-meta/ and bin/conda),
+/// given by --miniforge-url (a local path) and --miniforge-sha256.
+#[test]
+fn user_env_conda_mode_with_a_fake_miniforge() {
+    let python = need_python!();
+    let tmp = tempfile::tempdir().unwrap();
+    let installer = tmp.path().join("Miniforge3-fake.sh");
+    std::fs::write(
+        &installer,
+        format!(
+            "#!/bin/bash\nset -e\nwhile [ $# -gt 0 ]; do case \"$1\" in -p) DEST=\"$2\"; shift;; esac; shift; done\n\
+             {} -m venv \"$DEST\"\nmkdir -p \"$DEST/conda-meta\"\n\
+             printf '#!/bin/sh\\necho conda 24.7.1\\n' > \"$DEST/bin/conda\"\nchmod 755 \"$DEST/bin/conda\"\n",
+            python.display()
+        ),
+    )
+    .unwrap();
+    let sha = hex::encode(Sha256::digest(std::fs::read(&installer).unwrap()));
+    let t = TestCtx::with_args(BootstrapArgs {
+        user_env: UserEnvKind::Conda,
+        miniforge_url: Some(installer.display().to_string()),
+        miniforge_sha256: Some(sha),
+        ..Default::default()
+    });
+    let wheels = t.dir.path().join("wheels");
+    std::fs::create_dir(&wheels).unwrap();
+    make_wheel(&python, &wheels, "hubcfg-demo", "1.0");
+    let mut step = UserEnv::new(python, "hubcfg-demo>=1,<2\n", offline_args(&wheels));
+    step.owner = me();
+    let ctx = t.ctx();
+    let plan = step.plan(&ctx).unwrap();
+    if plan[0].starts_with("TEMP stub") {
+        eprintln!("skipped: install::miniforge is still the compile-only stub on this branch");
+        return;
+    }
+    assert!(plan[0].contains("Miniforge"), "{plan:?}");
+    step.execute(&ctx).unwrap();
+    assert!(step.report().unwrap().changed);
+    assert!(t.paths.user_env().join("conda-meta").is_dir());
+    let plan = step.plan(&ctx).unwrap();
+    assert_eq!(plan, vec!["check for upgrades within the pinned ranges"]);
+    step.execute(&ctx).unwrap();
+    assert!(!step.report().unwrap().changed);
+}

@@ -1,0 +1,337 @@
+//! `reload hub|proxy`: check and render the config, restart the service,
+//! and succeed only when the hub answers 200 at its API URL. Unlike
+//! tljh-config (TLJH W1–W3) it gives up after a timeout and then says why:
+//! the units' states and the last journal lines. `reload proxy` restarts
+//! Traefik and then the hub: the hub must pick up the entrypoint its routes
+//! now live on (http or https), and `Requires=` alone was seen not to restart
+//! it.
+
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+use crate::systemd::ServiceManager;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub const HUB_UNIT: &str = "jupyterhub";
+pub const PROXY_UNIT: &str = "traefik";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Journal lines shown per unit when the hub does not come back.
+const JOURNAL_LINES: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Component {
+    Hub,
+    Proxy,
+}
+
+impl Component {
+    fn unit(self) -> &'static str {
+        match self {
+            Component::Hub => HUB_UNIT,
+            Component::Proxy => PROXY_UNIT,
+        }
+    }
+
+    fn units(self) -> &'static [&'static str] {
+        match self {
+            Component::Hub => &[HUB_UNIT],
+            Component::Proxy => &[PROXY_UNIT, HUB_UNIT],
+        }
+    }
+}
+
+/// Renders (`render`), restarts the component's unit and waits until `url`
+/// answers 200 or `timeout` passes. Returns how long the hub took.
+pub fn reload(
+    component: Component,
+    services: &dyn ServiceManager,
+    render: impl FnOnce() -> Result<()>,
+    url: &str,
+    timeout: Duration,
+) -> Result<Duration> {
+    render().map_err(|mut e| {
+        e.message = format!(
+            "rendering the config failed, nothing was restarted: {}",
+            e.message
+        );
+        e
+    })?;
+    for unit in component.units() {
+        services.restart(unit)?;
+    }
+    let start = Instant::now();
+    loop {
+        let left = timeout.saturating_sub(start.elapsed());
+        let slice = left.min(Duration::from_secs(2));
+        let last = match crate::hub_probe::wait_ready(url, slice) {
+            Ok(_) => return Ok(start.elapsed()),
+            Err(e) => e.message,
+        };
+        let failed = component
+            .units()
+            .iter()
+            .any(|u| services.active_state(u) == "failed");
+        if failed || start.elapsed() >= timeout {
+            return Err(not_ready(component, services, url, timeout, failed, &last));
+        }
+    }
+}
+
+fn not_ready(
+    component: Component,
+    services: &dyn ServiceManager,
+    url: &str,
+    timeout: Duration,
+    failed: bool,
+    last: &str,
+) -> Error {
+    let mut msg = if failed {
+        format!("the hub did not come back: a unit failed while waiting for {url}")
+    } else {
+        format!(
+            "the hub did not answer 200 at {url} within {}s",
+            timeout.as_secs()
+        )
+    };
+    msg.push_str(&format!("\n  last probe: {last}"));
+    for unit in component.units() {
+        msg.push_str(&format!(
+            "\n\n{unit}: {}\n{}\n  last journal lines:\n{}",
+            services.active_state(unit),
+            indent(&services.status_summary(unit)),
+            indent(&services.journal_tail(unit, JOURNAL_LINES))
+        ));
+    }
+    Error::new(msg).with_hint(format!(
+        "check the config with `hubcfg validate`; full logs: `journalctl -u {}`; \
+         a slow machine may need --timeout",
+        component.unit()
+    ))
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The CLI entry: refuses a config with errors (nothing restarted), then
+/// reloads with the real systemd and renderer.
+pub fn run(
+    paths: &Paths,
+    config_path: &Path,
+    component: Component,
+    timeout: Duration,
+) -> Result<()> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(
+            Error::new("hubcfg needs root privileges to restart the hub and proxy")
+                .with_hint("run it with sudo: sudo hubcfg reload"),
+        );
+    }
+    let text = crate::config::file::read(config_path)?.unwrap_or_default();
+    let doc = crate::config::file::parse(config_path, &text)?;
+    let problems = crate::config::commands::problems_in(&doc);
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|p| !p.warning)
+        .map(|p| format!("  {p}"))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Error::new(format!(
+            "{} has problems; nothing was restarted:\n{}",
+            config_path.display(),
+            errors.join("\n")
+        ))
+        .with_hint("fix them with `hubcfg set`/`unset` (see `hubcfg validate`)"));
+    }
+    for w in problems.iter().filter(|p| p.warning) {
+        eprintln!("warning: {w}");
+    }
+    let effective = crate::render::load_effective(paths, config_path)?;
+    let url = crate::hub_probe::hub_api_url(&effective);
+    let render = || match component {
+        Component::Hub => crate::render::write_all(paths).map(drop),
+        Component::Proxy => crate::render::write_traefik(paths).map(drop),
+    };
+    eprintln!(
+        "rendering the config, restarting {}, then waiting up to {}s for {url} …",
+        component.unit(),
+        timeout.as_secs()
+    );
+    let took = reload(component, &crate::systemd::Systemctl, render, &url, timeout)?;
+    let what = match component {
+        Component::Hub => "Hub",
+        Component::Proxy => "Proxy",
+    };
+    eprintln!(
+        "{what} reload with new configuration complete (hub ready after {:.1}s)",
+        took.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    struct FakeServices {
+        state: &'static str,
+        calls: RefCell<Vec<String>>,
+    }
+
+    impl FakeServices {
+        fn new(state: &'static str) -> Self {
+            FakeServices {
+                state,
+                calls: RefCell::new(vec![]),
+            }
+        }
+    }
+
+    impl ServiceManager for FakeServices {
+        fn daemon_reload(&self) -> Result<()> {
+            Ok(())
+        }
+        fn restart(&self, unit: &str) -> Result<()> {
+            self.calls.borrow_mut().push(format!("restart {unit}"));
+            Ok(())
+        }
+        fn enable(&self, _unit: &str) -> Result<()> {
+            Ok(())
+        }
+        fn is_enabled(&self, _unit: &str) -> bool {
+            true
+        }
+        fn active_state(&self, _unit: &str) -> String {
+            self.state.to_string()
+        }
+        fn status_summary(&self, unit: &str) -> String {
+            format!("{unit}.service - status line")
+        }
+        fn journal_tail(&self, unit: &str, lines: usize) -> String {
+            format!("{unit} journal ({lines} lines): Traceback boom")
+        }
+    }
+
+    /// A tiny HTTP server on loopback answering every request with `status`.
+    fn serve(status: u16) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let mut buf = [0u8; 1024];
+                let _ = conn.read(&mut buf);
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+                );
+            }
+        });
+        format!("http://127.0.0.1:{port}/hub/api")
+    }
+
+    #[test]
+    fn hub_reload_restarts_and_waits_for_200() {
+        let url = serve(200);
+        let fake = FakeServices::new("active");
+        let rendered = std::cell::Cell::new(false);
+        reload(
+            Component::Hub,
+            &fake,
+            || {
+                rendered.set(true);
+                Ok(())
+            },
+            &url,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert!(rendered.get());
+        assert_eq!(*fake.calls.borrow(), vec!["restart jupyterhub"]);
+    }
+
+    #[test]
+    fn proxy_reload_restarts_traefik_then_the_hub() {
+        let url = serve(200);
+        let fake = FakeServices::new("active");
+        reload(
+            Component::Proxy,
+            &fake,
+            || Ok(()),
+            &url,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(
+            *fake.calls.borrow(),
+            vec!["restart traefik", "restart jupyterhub"]
+        );
+    }
+
+    #[test]
+    fn render_failure_restarts_nothing() {
+        let fake = FakeServices::new("active");
+        let err = reload(
+            Component::Hub,
+            &fake,
+            || Err(Error::new("https needs a certificate")),
+            "http://127.0.0.1:9/hub/api",
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("nothing was restarted"),
+            "{}",
+            err.message
+        );
+        assert!(fake.calls.borrow().is_empty());
+    }
+
+    #[test]
+    fn gives_up_after_timeout_and_says_why() {
+        let url = serve(500);
+        let fake = FakeServices::new("active");
+        let err = reload(
+            Component::Proxy,
+            &fake,
+            || Ok(()),
+            &url,
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+        let m = &err.message;
+        assert!(m.contains("did not answer 200"), "{m}");
+        assert!(m.contains("500"), "{m}");
+        assert!(m.contains("traefik: active"), "{m}");
+        assert!(
+            m.contains("jupyterhub journal (20 lines): Traceback boom"),
+            "{m}"
+        );
+        assert!(err.hint.unwrap().contains("journalctl -u traefik"));
+    }
+
+    #[test]
+    fn failed_unit_stops_the_wait() {
+        let fake = FakeServices::new("failed");
+        let err = reload(
+            Component::Hub,
+            &fake,
+            || Ok(()),
+            "http://127.0.0.1:9/hub/api",
+            Duration::from_secs(600),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("a unit failed"), "{}", err.message);
+        assert!(
+            err.message.contains("jupyterhub: failed"),
+            "{}",
+            err.message
+        );
+    }
+}
