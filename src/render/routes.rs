@@ -11,15 +11,15 @@ use crate::error::{Error, Result};
 use toml_edit::{Array, DocumentMut, Item, Value};
 
 /// Returns the rewritten rules.toml text when any of the hub's routers
-/// (those listed under `[jupyter.routes.*]`) sits on another entrypoint than
-/// `entrypoint`; `None` when nothing needs to change. Other routers are left
+/// (those listed under `[jupyterhub.routes.*]`, the proxy's own record of
+/// them) sits on another entrypoint than `entrypoint`; `None` when nothing needs to change. Other routers are left
 /// as they are.
 pub fn retarget(text: &str, entrypoint: &str) -> Result<Option<String>> {
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e| Error::new(format!("rules.toml is not valid TOML: {e}")))?;
     let hub_routers: Vec<String> = doc
-        .get("jupyter")
+        .get("jupyterhub")
         .and_then(|j| j.get("routes"))
         .and_then(Item::as_table_like)
         .map(|routes| {
@@ -60,6 +60,8 @@ pub fn retarget(text: &str, entrypoint: &str) -> Result<Option<String>> {
 mod tests {
     use super::*;
 
+    // As jupyterhub-traefik-proxy 2.1's file provider writes it (a hub route
+    // and a user's), plus a router of the admin's own.
     const RULES: &str = r#"[http.routers.router__2F]
 service = "service__2F"
 rule = "PathPrefix(`/`)"
@@ -67,7 +69,7 @@ entryPoints = [ "http",]
 
 [http.routers.router__2Fuser_2Fann_2F]
 service = "service__2Fuser_2Fann_2F"
-rule = "PathPrefix(`/user/ann/`)"
+rule = "( PathPrefix(`/user/ann/`) || Path(`/user/ann`) )"
 entryPoints = [ "http",]
 
 [http.routers.mine]
@@ -75,23 +77,33 @@ service = "x"
 rule = "PathPrefix(`/mine`)"
 entryPoints = [ "alsoHub",]
 
-[http.services.service__2F.loadBalancer]
-passHostHeader = true
-
-[[http.services.service__2F.loadBalancer.servers]]
-url = "http://127.0.0.1:15001"
-
-[jupyter.routes.router__2F]
+[jupyterhub.routes.router__2F]
 routespec = "/"
 target = "http://127.0.0.1:15001"
 router = "router__2F"
 service = "service__2F"
 
-[jupyter.routes.router__2Fuser_2Fann_2F]
+[jupyterhub.routes.router__2Fuser_2Fann_2F]
 routespec = "/user/ann/"
 target = "http://127.0.0.1:40000"
 router = "router__2Fuser_2Fann_2F"
 service = "service__2Fuser_2Fann_2F"
+
+[http.services.service__2F.loadBalancer]
+passHostHeader = true
+[[http.services.service__2F.loadBalancer.servers]]
+url = "http://127.0.0.1:15001"
+
+[http.services.service__2Fuser_2Fann_2F.loadBalancer]
+passHostHeader = true
+[[http.services.service__2Fuser_2Fann_2F.loadBalancer.servers]]
+url = "http://127.0.0.1:40000"
+
+[jupyterhub.routes.router__2F.data]
+hub = true
+
+[jupyterhub.routes.router__2Fuser_2Fann_2F.data]
+user = "ann"
 "#;
 
     fn entrypoints(text: &str) -> Vec<(String, String)> {
@@ -126,7 +138,7 @@ service = "service__2Fuser_2Fann_2F"
     #[test]
     fn empty_or_routeless_files_are_fine() {
         assert_eq!(retarget("", "https").unwrap(), None);
-        assert_eq!(retarget("[jupyter]\n", "https").unwrap(), None);
+        assert_eq!(retarget("[jupyterhub]\n", "https").unwrap(), None);
     }
 
     #[test]
