@@ -17,6 +17,8 @@ pub const PROXY_UNIT: &str = "traefik";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Journal lines shown per unit when the hub does not come back.
 const JOURNAL_LINES: usize = 20;
+/// Restarts by systemd itself, during one reload, that count as a crash loop.
+const CRASH_LOOP_RESTARTS: u64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Component {
@@ -59,6 +61,13 @@ pub fn reload(
     for unit in component.units() {
         services.restart(unit)?;
     }
+    // The units restart themselves forever (StartLimitIntervalSec=0), so a
+    // crash loop never shows as `failed`: count systemd's own restarts.
+    let restarts_before: Vec<Option<u64>> = component
+        .units()
+        .iter()
+        .map(|u| services.restart_count(u))
+        .collect();
     let start = Instant::now();
     loop {
         let left = timeout.saturating_sub(start.elapsed());
@@ -70,7 +79,14 @@ pub fn reload(
         let failed = component
             .units()
             .iter()
-            .any(|u| services.active_state(u) == "failed");
+            .zip(&restarts_before)
+            .any(|(u, before)| {
+                services.active_state(u) == "failed"
+                    || matches!(
+                        (before, services.restart_count(u)),
+                        (Some(b), Some(now)) if now >= b + CRASH_LOOP_RESTARTS
+                    )
+            });
         if failed || start.elapsed() >= timeout {
             return Err(not_ready(component, services, url, timeout, failed, &last));
         }
@@ -86,7 +102,9 @@ fn not_ready(
     last: &str,
 ) -> Error {
     let mut msg = if failed {
-        format!("the hub did not come back: a unit failed while waiting for {url}")
+        format!(
+            "the hub did not come back: a unit failed or keeps crashing while waiting for {url}"
+        )
     } else {
         format!(
             "the hub did not answer 200 at {url} within {}s",
@@ -182,6 +200,8 @@ mod tests {
     struct FakeServices {
         state: &'static str,
         calls: RefCell<Vec<String>>,
+        /// When set, every look at NRestarts sees one more restart.
+        crashing: Option<std::cell::Cell<u64>>,
     }
 
     impl FakeServices {
@@ -189,6 +209,7 @@ mod tests {
             FakeServices {
                 state,
                 calls: RefCell::new(vec![]),
+                crashing: None,
             }
         }
     }
@@ -215,6 +236,11 @@ mod tests {
         }
         fn journal_tail(&self, unit: &str, lines: usize) -> String {
             format!("{unit} journal ({lines} lines): Traceback boom")
+        }
+        fn restart_count(&self, _unit: &str) -> Option<u64> {
+            let n = self.crashing.as_ref()?;
+            n.set(n.get() + 1);
+            Some(n.get())
         }
     }
 
@@ -333,5 +359,35 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn crash_loop_stops_the_wait_before_the_timeout() {
+        let mut fake = FakeServices::new("activating");
+        fake.crashing = Some(std::cell::Cell::new(7));
+        let err = reload(
+            Component::Hub,
+            &fake,
+            || Ok(()),
+            "http://127.0.0.1:9/hub/api",
+            Duration::from_secs(600),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("keeps crashing"), "{}", err.message);
+        assert!(err.message.contains("Traceback boom"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_restart_count_waits_for_the_timeout() {
+        let fake = FakeServices::new("activating");
+        let err = reload(
+            Component::Hub,
+            &fake,
+            || Ok(()),
+            "http://127.0.0.1:9/hub/api",
+            Duration::from_secs(3),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("within 3s"), "{}", err.message);
     }
 }

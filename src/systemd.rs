@@ -16,6 +16,11 @@ pub trait ServiceManager {
     fn status_summary(&self, unit: &str) -> String;
     /// The last `lines` lines of the unit's journal.
     fn journal_tail(&self, unit: &str, lines: usize) -> String;
+    /// How often systemd has restarted the unit by itself (`NRestarts`);
+    /// None when that cannot be told.
+    fn restart_count(&self, _unit: &str) -> Option<u64> {
+        None
+    }
 }
 
 /// The real thing: `systemctl` and `journalctl` on PATH.
@@ -65,5 +70,17 @@ impl ServiceManager for Systemctl {
         cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", "-n", &n, "-u", unit]))
             .map(|o| o.stdout.trim_end().to_string())
             .unwrap_or_else(|e| e.message)
+    }
+
+    fn restart_count(&self, unit: &str) -> Option<u64> {
+        cmd::run(&mut systemctl(&[
+            "show",
+            "--property=NRestarts",
+            "--value",
+            unit,
+        ]))
+        .ok()
+        .filter(|o| o.success())
+        .and_then(|o| o.stdout.trim().parse().ok())
     }
 }
