@@ -8,6 +8,9 @@
 //! Without HUBCFG_GLUE_PYTHON the ignored test fails rather than passing
 //! without checking anything.
 
+mod common;
+use common::free_port;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -143,14 +146,6 @@ impl Drop for Stopped {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The real hub, configured only by the glue and the rendered JSON, starts

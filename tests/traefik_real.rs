@@ -9,8 +9,10 @@
 //! Without HUBCFG_TRAEFIK_BIN the ignored tests fail rather than pass
 //! without checking anything.
 
+mod common;
+use common::free_port;
+
 use assert_cmd::Command;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -20,14 +22,6 @@ fn traefik_bin() -> PathBuf {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => panic!("HUBCFG_TRAEFIK_BIN is not set: point it at a Traefik v3 binary"),
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Traefik(Child);
@@ -102,12 +96,11 @@ fn api_needs_the_rendered_credentials_and_snippets_apply() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path();
     let (http, api, extra) = (free_port(), free_port(), free_port());
-    std::fs::create_dir_all(prefix.join("config/traefik_config.d")).unwrap();
-    std::fs::write(
-        prefix.join("config/traefik_config.d/10-extra.toml"),
-        format!("[entryPoints.extra]\naddress = \"127.0.0.1:{extra}\"\n"),
-    )
-    .unwrap();
+    common::write(
+        prefix,
+        "config/traefik_config.d/10-extra.toml",
+        &format!("[entryPoints.extra]\naddress = \"127.0.0.1:{extra}\"\n"),
+    );
     render(
         prefix,
         &format!(
@@ -376,12 +369,13 @@ fn letsencrypt_certificate_is_obtained_from_a_local_acme_server() {
             .env("PEBBLE_WFE_NONCEREJECT", "0"),
     );
 
-    std::fs::create_dir_all(prefix.join("config/traefik_config.d")).unwrap();
-    std::fs::write(
-        prefix.join("config/traefik_config.d/10-pebble.toml"),
-        format!("[certificatesResolvers.letsencrypt.acme]\ncaServer = \"https://127.0.0.1:{acme}/dir\"\n"),
-    )
-    .unwrap();
+    common::write(
+        &prefix,
+        "config/traefik_config.d/10-pebble.toml",
+        &format!(
+            "[certificatesResolvers.letsencrypt.acme]\ncaServer = \"https://127.0.0.1:{acme}/dir\"\n"
+        ),
+    );
     render(
         &prefix,
         &format!(

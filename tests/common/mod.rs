@@ -1,0 +1,20 @@
+//! Helpers shared by the integration tests that run real programs.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::Path;
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes `text` to `prefix/rel`, creating the directories on the way.
+pub fn write(prefix: &Path, rel: &str, text: &str) {
+    let path = prefix.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
