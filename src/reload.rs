@@ -244,6 +244,18 @@ mod tests {
         }
     }
 
+    /// `reload hub` against a URL where nothing listens: always an error.
+    fn hub_reload_error(fake: &FakeServices, timeout_secs: u64) -> Error {
+        reload(
+            Component::Hub,
+            fake,
+            || Ok(()),
+            "http://127.0.0.1:9/hub/api",
+            Duration::from_secs(timeout_secs),
+        )
+        .unwrap_err()
+    }
+
     /// A tiny HTTP server on loopback answering every request with `status`.
     fn serve(status: u16) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -345,14 +357,7 @@ mod tests {
     #[test]
     fn failed_unit_stops_the_wait() {
         let fake = FakeServices::new("failed");
-        let err = reload(
-            Component::Hub,
-            &fake,
-            || Ok(()),
-            "http://127.0.0.1:9/hub/api",
-            Duration::from_secs(600),
-        )
-        .unwrap_err();
+        let err = hub_reload_error(&fake, 600);
         assert!(err.message.contains("a unit failed"), "{}", err.message);
         assert!(
             err.message.contains("jupyterhub: failed"),
@@ -365,14 +370,7 @@ mod tests {
     fn crash_loop_stops_the_wait_before_the_timeout() {
         let mut fake = FakeServices::new("activating");
         fake.crashing = Some(std::cell::Cell::new(7));
-        let err = reload(
-            Component::Hub,
-            &fake,
-            || Ok(()),
-            "http://127.0.0.1:9/hub/api",
-            Duration::from_secs(600),
-        )
-        .unwrap_err();
+        let err = hub_reload_error(&fake, 600);
         assert!(err.message.contains("keeps crashing"), "{}", err.message);
         assert!(err.message.contains("Traceback boom"), "{}", err.message);
     }
@@ -380,14 +378,7 @@ mod tests {
     #[test]
     fn unknown_restart_count_waits_for_the_timeout() {
         let fake = FakeServices::new("activating");
-        let err = reload(
-            Component::Hub,
-            &fake,
-            || Ok(()),
-            "http://127.0.0.1:9/hub/api",
-            Duration::from_secs(3),
-        )
-        .unwrap_err();
+        let err = hub_reload_error(&fake, 3);
         assert!(err.message.contains("within 3s"), "{}", err.message);
     }
 }
