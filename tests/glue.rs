@@ -11,7 +11,6 @@
 mod common;
 use common::free_port;
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn glue_python() -> PathBuf {
@@ -30,15 +29,7 @@ fn check(config_toml: &str) {
     let python = glue_python();
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path();
-    std::fs::create_dir_all(prefix.join("config")).unwrap();
-    std::fs::write(prefix.join("config/config.toml"), config_toml).unwrap();
-    Command::cargo_bin("hubcfg")
-        .unwrap()
-        .args(["--prefix"])
-        .arg(prefix)
-        .arg("render")
-        .assert()
-        .success();
+    common::render(prefix, config_toml);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new(&python)
         .arg(root.join("tests/glue/check_glue.py"))
@@ -177,18 +168,10 @@ fn hub_starts_behind_traefik() {
         format!("c.JupyterHub.hub_port = {hub_port}\n"),
     )
     .unwrap();
-    std::fs::write(
-        prefix.join("config/config.toml"),
-        format!("[http]\naddress = \"127.0.0.1\"\nport = {http}\n[traefik_api]\nport = {api}\n"),
-    )
-    .unwrap();
-    Command::cargo_bin("hubcfg")
-        .unwrap()
-        .arg("--prefix")
-        .arg(prefix)
-        .arg("render")
-        .assert()
-        .success();
+    common::render(
+        prefix,
+        &format!("[http]\naddress = \"127.0.0.1\"\nport = {http}\n[traefik_api]\nport = {api}\n"),
+    );
     let state = prefix.join("state");
     let log = |name: &str| std::fs::File::create(prefix.join(name)).unwrap();
     let _traefik = Stopped(

@@ -10,9 +10,8 @@
 //! without checking anything.
 
 mod common;
-use common::free_port;
+use common::{free_port, render};
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -31,18 +30,6 @@ impl Drop for Traefik {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn render(prefix: &Path, config: &str) {
-    std::fs::create_dir_all(prefix.join("config")).unwrap();
-    std::fs::write(prefix.join("config/config.toml"), config).unwrap();
-    Command::cargo_bin("hubcfg")
-        .unwrap()
-        .arg("--prefix")
-        .arg(prefix)
-        .arg("render")
-        .assert()
-        .success();
 }
 
 fn start(prefix: &Path) -> Traefik {
@@ -168,45 +155,47 @@ fn openssl_cert(dir: &Path, host: &str) -> (PathBuf, PathBuf, PathBuf) {
         ]
         .concat(),
     );
+    let (crt, key) = signed_cert(dir, "hub", &format!("/CN={host}"), &format!("DNS:{host}"));
+    (dir.join("ca.pem"), crt, key)
+}
+
+/// `NAME.key` and `NAME.crt` for `subject` and `san` (e.g. `DNS:host`,
+/// `IP:127.0.0.1`), signed by the CA that `openssl_cert` made in `dir`.
+fn signed_cert(dir: &Path, name: &str, subject: &str, san: &str) -> (PathBuf, PathBuf) {
+    let (key, csr, crt, ext) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.crt"),
+        format!("{name}.cnf"),
+    );
+    std::fs::write(dir.join(&ext), format!("subjectAltName={san}\n")).unwrap();
     openssl(
         dir,
         &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "hub.key",
-            "-out",
-            "hub.csr",
-            "-subj",
-            &format!("/CN={host}"),
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr, "-subj", subject,
         ],
     );
-    std::fs::write(dir.join("ext.cnf"), format!("subjectAltName=DNS:{host}\n")).unwrap();
     openssl(
         dir,
         &[
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "hub.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "hub.crt",
-                "-extfile",
-                "ext.cnf",
-            ][..],
-            &days,
-        ]
-        .concat(),
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &crt,
+            "-extfile",
+            &ext,
+            "-days",
+            "2",
+        ],
     );
-    (dir.join("ca.pem"), dir.join("hub.crt"), dir.join("hub.key"))
+    (dir.join(crt), dir.join(key))
 }
 
 #[test]
@@ -291,49 +280,14 @@ fn letsencrypt_certificate_is_obtained_from_a_local_acme_server() {
 
     // pebble's own https listener needs a certificate for 127.0.0.1.
     let (ca, _, _) = openssl_cert(work, "localhost");
-    std::fs::write(work.join("ip.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    openssl(
-        work,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "pebble.key",
-            "-out",
-            "pebble.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    );
-    openssl(
-        work,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "pebble.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "pebble.pem",
-            "-extfile",
-            "ip.cnf",
-            "-days",
-            "2",
-        ],
-    );
+    let (pebble_crt, pebble_key) = signed_cert(work, "pebble", "/CN=127.0.0.1", "IP:127.0.0.1");
     std::fs::write(
         work.join("pebble.json"),
         serde_json::json!({"pebble": {
             "listenAddress": format!("127.0.0.1:{acme}"),
             "managementListenAddress": format!("127.0.0.1:{acme_mgmt}"),
-            "certificate": work.join("pebble.pem"),
-            "privateKey": work.join("pebble.key"),
+            "certificate": pebble_crt,
+            "privateKey": pebble_key,
             "httpPort": pebble_http,
             "tlsPort": https,
             "ocspResponderURL": "",

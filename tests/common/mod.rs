@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests that run real programs.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use assert_cmd::Command;
 use std::path::Path;
 
 /// A loopback port nothing listens on right now.
@@ -17,4 +18,16 @@ pub fn write(prefix: &Path, rel: &str, text: &str) {
     let path = prefix.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
+}
+
+/// Writes `config` as PREFIX/config/config.toml and runs `hubcfg render`.
+pub fn render(prefix: &Path, config: &str) {
+    write(prefix, "config/config.toml", config);
+    Command::cargo_bin("hubcfg")
+        .unwrap()
+        .arg("--prefix")
+        .arg(prefix)
+        .arg("render")
+        .assert()
+        .success();
 }
