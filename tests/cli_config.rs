@@ -388,7 +388,7 @@ fn lock_timeout_names_the_holder() {
     let held = nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).unwrap();
     let err = hub.fails(&["--lock-timeout", "1", "set", "http.port", "81"]);
     assert!(
-        err.contains("holds the lock") && err.contains(&format!("(pid {})", std::process::id())),
+        err.contains("is held by") && err.contains(&format!("process {} (", std::process::id())),
         "{err}"
     );
     assert!(err.contains("--lock-timeout"), "{err}");

@@ -25,8 +25,19 @@ pub fn split_key(path: &str) -> Result<Vec<&str>, String> {
             "`{path}` is not a valid key (use dotted names like http.port)"
         ));
     }
+    if parts.len() > MAX_KEY_DEPTH {
+        return Err(format!(
+            "`{}…` has {} dotted parts; a key may have at most {MAX_KEY_DEPTH}",
+            parts[..3].join("."),
+            parts.len()
+        ));
+    }
     Ok(parts)
 }
+
+/// Far deeper than any setting, and well inside what the TOML reader
+/// accepts (`file::MAX_KEY_PARTS`) once values nest beneath the key.
+pub const MAX_KEY_DEPTH: usize = 32;
 
 /// The item at `path`, if set.
 pub fn get<'a>(doc: &'a DocumentMut, path: &str) -> Option<&'a Item> {

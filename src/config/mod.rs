@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod edit;
 pub mod file;
+pub mod lock;
 pub mod validate;
 pub mod value;
 
@@ -31,11 +32,24 @@ pub fn edit_locked(
 ) -> Result<Outcome> {
     file::check_writable(path)?;
     file::ensure_config_dir(path)?;
-    let _lock = file::lock(path, lock_timeout)?;
+    let _lock = lock::lock(path, lock_timeout)?;
     let old = file::read(path)?;
     let mut doc = file::parse(path, old.as_deref().unwrap_or(""))?;
     edit(&mut doc)?;
-    file::write(path, old.as_deref(), &doc.to_string())
+    let new = doc.to_string();
+    // Whatever is written must read back, or every later command (unset
+    // included) would fail on it.
+    if old.as_deref() != Some(new.as_str())
+        && let Err(e) = file::parse(path, &new)
+    {
+        let why = e.message.rsplit(": ").next().unwrap_or(&e.message);
+        return Err(crate::error::Error::new(format!(
+            "refusing to write {}: hubcfg could not read the result back ({why})",
+            path.display(),
+        ))
+        .with_hint("nothing was changed; nest the value less deeply"));
+    }
+    file::write(path, old.as_deref(), &new)
 }
 
 /// `edit_locked`, then validation of the result: problems concerning `key`
@@ -146,6 +160,30 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.message, "no");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "a = 1\n");
+    }
+
+    #[test]
+    fn an_edit_that_would_not_read_back_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, "a = 1\n").unwrap();
+        let err = edit_locked(&cfg, DEFAULT_LOCK_TIMEOUT, |d| {
+            let mut value = toml_edit::Value::from(1);
+            for _ in 0..90 {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("k", value);
+                value = toml_edit::Value::InlineTable(t);
+            }
+            d.insert("deep", toml_edit::Item::Value(value));
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(
+            err.message.contains("could not read the result back"),
+            "{}",
+            err.message
+        );
         assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "a = 1\n");
     }
 }
