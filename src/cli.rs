@@ -172,13 +172,24 @@ pub fn main() -> i32 {
     }
 }
 
+/// A day: longer is surely a typo, and far larger values overflow.
+const MAX_LOCK_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 fn config_opts(cli: &Cli, paths: &Paths) -> Result<Opts> {
-    if !(cli.lock_timeout.is_finite() && cli.lock_timeout >= 0.0) {
-        return Err(Error::new(format!(
-            "--lock-timeout must be a number of seconds, not {}",
-            cli.lock_timeout
-        )));
-    }
+    let lock_timeout = Duration::try_from_secs_f64(cli.lock_timeout)
+        .ok()
+        .filter(|d| *d <= MAX_LOCK_TIMEOUT)
+        .ok_or_else(|| {
+            Error::new(format!(
+                "--lock-timeout {} is not a usable number of seconds",
+                cli.lock_timeout
+            ))
+            .with_hint(format!(
+                "give 0 to {} seconds (the default is {})",
+                MAX_LOCK_TIMEOUT.as_secs(),
+                crate::config::DEFAULT_LOCK_TIMEOUT.as_secs()
+            ))
+        })?;
     Ok(Opts {
         paths: paths.clone(),
         config_path: cli
@@ -186,15 +197,50 @@ fn config_opts(cli: &Cli, paths: &Paths) -> Result<Opts> {
             .clone()
             .unwrap_or_else(|| paths.config_toml()),
         validate: !cli.no_validate,
-        lock_timeout: Duration::from_secs_f64(cli.lock_timeout),
+        lock_timeout,
         json: cli.json,
         force_string: cli.string,
     })
 }
 
+/// Commands that act on the installed hub, which always reads
+/// `PREFIX/config/config.toml`: another `--config-path` cannot apply.
+fn refuse_foreign_config_path(cli: &Cli, paths: &Paths) -> Result<()> {
+    let name = match &cli.command {
+        Some(Command::Reload { .. }) => "reload",
+        Some(Command::Render { .. }) => "render",
+        Some(Command::Bootstrap(_)) => "bootstrap",
+        Some(Command::EnsureUser { .. }) => "ensure-user",
+        _ => return Ok(()),
+    };
+    let Some(given) = &cli.config_path else {
+        return Ok(());
+    };
+    let installed = paths.config_toml();
+    let same = given == &installed
+        || matches!(
+            (std::fs::canonicalize(given), std::fs::canonicalize(&installed)),
+            (Ok(a), Ok(b)) if a == b
+        );
+    if same {
+        return Ok(());
+    }
+    Err(Error::new(format!(
+        "--config-path {} cannot be used with `{name}`: the hub always reads {}",
+        given.display(),
+        installed.display()
+    ))
+    .with_hint(format!(
+        "copy the file there (or `hubcfg validate {}` to check it first), or pick another install with --prefix",
+        given.display()
+    ))
+    .with_exit_code(2))
+}
+
 fn dispatch(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.prefix.as_deref());
     let opts = config_opts(&cli, &paths)?;
+    refuse_foreign_config_path(&cli, &paths)?;
     match cli.command {
         None => {
             Cli::command().print_help()?;
@@ -207,7 +253,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::RemoveItem { key, values }) => commands::remove_item(&opts, &key, &values),
         Some(Command::Reload { component, timeout }) => crate::reload::run(
             &paths,
-            &opts.config_path,
+            &paths.config_toml(),
             component,
             Duration::from_secs(timeout),
         ),
