@@ -258,21 +258,12 @@ fn not_a_list(path: &Path) -> Error {
         .with_hint("make it a list of names, for example: admin = [\"alice\"] under [users]")
 }
 
-/// Appends `names` missing from `users.admin`, keeping what is there.
+/// Appends `names` missing from `users.admin`, keeping what is there, with
+/// the same edit as `hubcfg add-item` (comments and layout kept).
 pub fn add_admins(doc: &mut toml_edit::DocumentMut, names: &[String], path: &Path) -> Result<()> {
-    let users = doc
-        .entry("users")
-        .or_insert_with(toml_edit::table)
-        .as_table_like_mut()
-        .ok_or_else(|| Error::new(format!("users in {} is not a table", path.display())))?;
-    let admin = users
-        .entry("admin")
-        .or_insert(toml_edit::value(toml_edit::Array::new()));
-    let arr = admin.as_array_mut().ok_or_else(|| not_a_list(path))?;
     for n in names {
-        if !arr.iter().any(|v| v.as_str() == Some(n)) {
-            arr.push(n.as_str());
-        }
+        crate::config::edit::add_item(doc, "users.admin", n.as_str().into())
+            .map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
     }
     Ok(())
 }
@@ -286,14 +277,8 @@ impl Admins {
 
     fn missing_in_config(&self, ctx: &Ctx, specs: &[AdminSpec]) -> Result<Vec<String>> {
         let path = ctx.paths.config_toml();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(Error::new(format!("reading {}: {e}", path.display()))),
-        };
-        let doc: toml_edit::DocumentMut = text
-            .parse()
-            .map_err(|e| Error::new(format!("{} is not valid TOML: {e}", path.display())))?;
+        let text = crate::config::file::read(&path)?.unwrap_or_default();
+        let doc = crate::config::file::parse(&path, &text)?;
         let have = configured_admins(&doc, &path)?;
         Ok(specs
             .iter()

@@ -178,6 +178,25 @@ fn admins_are_appended_keeping_existing_ones_and_comments() {
 }
 
 #[test]
+fn admins_land_where_add_item_puts_them_in_a_commented_list() {
+    let before = "[users]\n# Teaching staff\nadmin = [\n    \"ada\",   # lecturer\n    \"grace\", # assistant\n    # \"linus\", (left in June)\n]\n";
+    let env = admins_env(&["me"]);
+    let cfg = env.paths.config_toml();
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, before).unwrap();
+    Admins::default().execute(&env.ctx()).unwrap();
+    let mut by_add_item: toml_edit::DocumentMut = before.parse().unwrap();
+    crate::config::edit::add_item(&mut by_add_item, "users.admin", "me".into()).unwrap();
+    let after = std::fs::read_to_string(&cfg).unwrap();
+    assert_eq!(after, by_add_item.to_string());
+    assert!(
+        after.contains("    \"me\",\n    # \"linus\", (left in June)\n]")
+            || after.contains("    # \"linus\", (left in June)\n    \"me\",\n]"),
+        "{after}"
+    );
+}
+
+#[test]
 fn admins_into_a_missing_config() {
     let env = admins_env(&["alice"]);
     let step = Admins::default();
