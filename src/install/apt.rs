@@ -120,7 +120,8 @@ pub fn lists_are_stale(age: Option<Duration>) -> bool {
     age.is_none_or(|a| a > LISTS_MAX_AGE)
 }
 
-/// Installs the missing packages in `PACKAGES`, then checks python3's version.
+/// Installs the missing packages in `PACKAGES`; checks python3's version on
+/// every run (after installing, or at once when nothing is missing).
 pub struct AptPackages {
     pub system: Box<dyn PackageSystem>,
     pub packages: Vec<&'static str>,
@@ -167,6 +168,9 @@ impl Step for AptPackages {
     fn plan(&self, _ctx: &Ctx) -> Result<Vec<String>> {
         let missing = self.missing()?;
         if missing.is_empty() {
+            // Nothing to install, so execute will not run: check python3
+            // here, since the environments are built from it.
+            self.check_python()?;
             return Ok(vec![]);
         }
         let mut plan = Vec::new();
@@ -332,6 +336,18 @@ pub(crate) mod tests {
             e.message.contains("3.8") && e.message.contains("3.9"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn old_python_is_refused_even_when_nothing_is_missing() {
+        let t = crate::install::tests::TestCtx::new();
+        let s = step(FakeApt {
+            installed: RefCell::new(PACKAGES.iter().map(|p| p.to_string()).collect()),
+            python: (3, 8),
+            ..Default::default()
+        });
+        let e = s.plan(&t.ctx()).unwrap_err();
+        assert!(e.message.contains("3.8"), "{e}");
     }
 
     #[test]
