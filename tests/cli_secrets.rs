@@ -93,3 +93,116 @@ fn show_effective_masks_every_secret_anywhere() {
     // The user's own file, as stored (plain show), is not masked.
     assert!(hub.ok(&["show", "traefik_api.password"]).contains("S3CRET"));
 }
+
+#[test]
+fn edits_never_echo_a_secret() {
+    let hub = Hub::new();
+    let out = hub.ok_all(&["set", "traefik_api.password", "S3CRET-set"]);
+    assert_no_secret("set (stdout)", &out.stdout);
+    assert_no_secret("set (stderr)", &out.stderr);
+    assert!(
+        out.stderr.contains("set traefik_api.password = ********"),
+        "{}",
+        out.stderr
+    );
+    let out = hub.ok_all(&[
+        "--json",
+        "--no-validate",
+        "set",
+        "custom.api_token",
+        "S3CRET-json",
+    ]);
+    assert_no_secret("--json set", &format!("{}{}", out.stdout, out.stderr));
+    let out = hub.ok_all(&[
+        "--no-validate",
+        "set",
+        "custom.credentials",
+        "{user = 'u', pass = 'S3CRET-table'}",
+    ]);
+    assert_no_secret("set of a table", &out.stderr);
+
+    let key = "auth.GitHubOAuthenticator.client_secrets";
+    let out = hub.ok_all(&["add-item", key, "S3CRET-item"]);
+    assert_no_secret("add-item", &out.stderr);
+    let out = hub.ok_all(&["add-item", key, "S3CRET-item"]);
+    assert_no_secret("add-item of a present item", &out.stderr);
+    assert!(
+        out.stderr.contains("already contains ********"),
+        "{}",
+        out.stderr
+    );
+    let err = hub.fails(&["remove-item", key, "S3CRET-absent"]);
+    assert_no_secret("remove-item of an absent item", &err);
+    let out = hub.ok_all(&["remove-item", key, "S3CRET-item"]);
+    assert_no_secret("remove-item", &out.stderr);
+    let out = hub.ok_all(&["unset", "traefik_api.password"]);
+    assert_no_secret("unset", &out.stderr);
+
+    let err = hub.fails(&["set", "auth.GitHubOAuthenticator.client_secret", "[S3CRET"]);
+    assert_no_secret("a refused secret", &err);
+    assert!(err.contains("client_secret"), "{err}");
+    assert!(hub.read().contains("S3CRET"), "the values were stored");
+}
+
+fn assert_no_control(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what} prints control characters {bad:?}:\n{text}"
+    );
+}
+
+#[test]
+fn control_characters_are_escaped_in_human_output() {
+    let hub = Hub::with_config(
+        "[auth.DummyAuthenticator]\nbanner = \"\\u001b[31mred\\u001b[0m\\nnext\\tcol\"\n\"k\\u001b[2J\" = 1\n",
+    );
+    let shown = hub.ok(&["show", "auth.DummyAuthenticator.banner"]);
+    assert_eq!(shown, "\\u{1b}[31mred\\u{1b}[0m\\nnext\\tcol\n");
+    let shown = hub.ok(&["show", "--effective", "auth.DummyAuthenticator.banner"]);
+    assert_eq!(shown, "\\u{1b}[31mred\\u{1b}[0m\\nnext\\tcol\n");
+    assert_no_control("show TABLE", &hub.ok(&["show", "auth.DummyAuthenticator"]));
+    assert_no_control("show --effective", &hub.ok(&["show", "--effective"]));
+    // JSON keeps the exact value, escaped the JSON way.
+    let j: serde_json::Value =
+        serde_json::from_str(&hub.ok(&["--json", "show", "auth.DummyAuthenticator.banner"]))
+            .unwrap();
+    assert_eq!(j, "\u{1b}[31mred\u{1b}[0m\nnext\tcol");
+
+    // Keys echoed in errors and warnings.
+    let bad_key = "nope\u{1b}[2J.x";
+    for args in [
+        &["show", bad_key][..],
+        &["show", "--effective", bad_key][..],
+        &["set", bad_key, "1"][..],
+        &["unset", bad_key][..],
+        &["add-item", bad_key, "1"][..],
+    ] {
+        let err = hub.fails(args);
+        assert_no_control(&format!("{args:?}"), &err);
+        assert!(err.contains("nope\\u{1b}[2J.x"), "{args:?}: {err}");
+    }
+    let err = hub.fails(&["set", "http.port", "8\u{1b}0"]);
+    assert_no_control("a refused value", &err);
+    // The whole file, as stored: newlines and tabs stay, the rest is escaped.
+    let raw = "# a comment with \u{1b}]0;title\u{7}\n[http]\n\tport = 80\n";
+    std::fs::write(hub.config(), raw).unwrap();
+    assert_eq!(
+        hub.ok(&["show"]),
+        "# a comment with \\u{1b}]0;title\\u{7}\n[http]\n\tport = 80\n"
+    );
+    let err = hub.fails(&["show", "http.port"]);
+    assert_no_control("a parse error", &err);
+
+    std::fs::write(hub.config(), "\"k\\u001b[2J\" = 1\n").unwrap();
+    let out = hub.cmd(&["validate"]).assert().failure();
+    let out = out.get_output();
+    assert_no_control("validate", &String::from_utf8_lossy(&out.stdout));
+    assert_no_control("validate", &String::from_utf8_lossy(&out.stderr));
+    let out = hub.ok_all(&["set", "http.port", "81"]);
+    assert_no_control("a warning", &out.stderr);
+    assert!(out.stderr.contains("k\\u{1b}[2J"), "{}", out.stderr);
+}
