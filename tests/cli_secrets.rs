@@ -4,7 +4,8 @@
 #[path = "common/hub.rs"]
 mod hub;
 
-use hub::Hub;
+use hub::{Hub, as_nobody, setpriv_for};
+use std::os::unix::fs::PermissionsExt;
 
 /// Every secret below holds `S3CRET`; nothing else does.
 const SECRETS: &str = r#"
@@ -142,6 +143,78 @@ fn edits_never_echo_a_secret() {
     assert_no_secret("a refused secret", &err);
     assert!(err.contains("client_secret"), "{err}");
     assert!(hub.read().contains("S3CRET"), "the values were stored");
+}
+
+/// The installed modes: config/ and state/ 0700 and their files 0600, all
+/// owned by root. `prefix` itself is left readable so nobody can get in.
+fn lock_down_like_an_install(hub: &Hub) {
+    let p = |rel: &str| hub.prefix().join(rel);
+    std::fs::create_dir_all(p("state")).unwrap();
+    std::fs::write(p("state/traefik-api.secret"), "S3CRET-generated\n").unwrap();
+    for (rel, mode) in [
+        ("", 0o755),
+        ("config", 0o700),
+        ("state", 0o700),
+        ("state/traefik-api.secret", 0o600),
+    ] {
+        std::fs::set_permissions(p(rel), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+#[test]
+fn non_root_reads_a_readable_config_without_the_state_secret() {
+    let Some(setpriv) = setpriv_for("non_root_reads_a_readable_config_without_the_state_secret")
+    else {
+        return;
+    };
+    let hub = Hub::with_config("[http]\nport = 8080\n");
+    lock_down_like_an_install(&hub);
+    // A readable copy, as `--config-path` takes it.
+    let copy = hub.prefix().join("readable.toml");
+    std::fs::write(&copy, "[http]\nport = 8080\n").unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let copy = copy.to_str().unwrap();
+
+    let out = as_nobody(setpriv, hub.prefix(), &["--version"]).assert();
+    if !out.get_output().status.success() {
+        eprintln!("SKIPPED: user nobody cannot execute {}", hub::BIN);
+        return;
+    }
+    for args in [
+        &["--config-path", copy, "show", "--effective"][..],
+        &["--config-path", copy, "--json", "show", "--effective"][..],
+    ] {
+        let out = as_nobody(setpriv, hub.prefix(), args).assert().success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(stdout.contains("8080"), "{args:?}: {stdout}");
+        assert!(stdout.contains("********"), "{args:?}: {stdout}");
+        assert_no_secret("show --effective as nobody", &stdout);
+    }
+    let out = as_nobody(
+        setpriv,
+        hub.prefix(),
+        &[
+            "--config-path",
+            copy,
+            "show",
+            "--effective",
+            "traefik_api.password",
+        ],
+    )
+    .assert()
+    .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "********\n"
+    );
+
+    // The installed config itself is root's: the error says to use sudo.
+    let out = as_nobody(setpriv, hub.prefix(), &["show", "--effective"])
+        .assert()
+        .failure()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("config.toml") && err.contains("sudo"), "{err}");
 }
 
 fn assert_no_control(what: &str, text: &str) {

@@ -91,7 +91,7 @@ fn show_effective(opts: &Opts, key: Option<&str>) -> Result<()> {
         &opts.config_path,
         &file::read(&opts.config_path)?.unwrap_or_default(),
     )?;
-    let mut eff = crate::render::load_effective(&opts.paths, &opts.config_path)?;
+    let mut eff = crate::render::load_effective_to_show(&opts.paths, &opts.config_path)?;
     effective::mask_secrets(&mut eff);
     match key {
         None if opts.json => print_json(&eff),
