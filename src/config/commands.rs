@@ -1,27 +1,33 @@
 //! The config commands (`show`, `set`, `unset`, `add-item`, `remove-item`,
 //! `validate`), joining value parsing, validation, edits and the locked
 //! file cycle. Messages for people go to stderr; data (values, the file,
-//! JSON) to stdout.
+//! JSON) to stdout. All human output goes through `output`, which escapes
+//! control characters; no message quotes a secret key's value.
 //!
 //! Validation: the key being changed is checked fully (a problem refuses
 //! the edit and leaves the file byte-identical); problems elsewhere in the
 //! file are printed as warnings and do not block. `--no-validate` skips the
 //! checks (but never the TOML syntax or the structure of the path).
 
+use crate::config::output::{
+    display_scalar_or_toml, note, out, out_text, print_json, safe_error, shown,
+};
+use crate::config::show::not_set;
 use crate::config::validate::{self, Problem};
 use crate::config::value::{self, KeyType, Parsed};
 use crate::config::{edit, edit_locked, file};
-use crate::effective;
+use crate::effective::{self, MASK};
 use crate::error::{Error, Result};
 use crate::fsutil::Outcome;
 use crate::paths::Paths;
 use crate::schema;
 use serde_json::{Value as Json, json};
 use std::cell::RefCell;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml_edit::DocumentMut;
+
+pub use crate::config::show::show;
 
 /// Options shared by the config commands.
 #[derive(Debug, Clone)]
@@ -33,167 +39,6 @@ pub struct Opts {
     pub json: bool,
     /// `--string`: store values as strings, whatever they look like.
     pub force_string: bool,
-}
-
-/// `show [KEY] [--effective]`.
-pub fn show(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
-    if effective {
-        return show_effective(opts, key);
-    }
-    let text = file::read(&opts.config_path)?;
-    let Some(key) = key else {
-        if opts.json {
-            let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-            return print_json(&edit::to_json(&doc));
-        }
-        // Exactly as stored, comments and all.
-        return out(&text.unwrap_or_default());
-    };
-    edit::split_key(key).map_err(Error::new)?;
-    let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-    let Some(item) = edit::get(&doc, key) else {
-        return Err(not_set(key, &opts.config_path));
-    };
-    if !opts.json {
-        // Lists and tables as written in the file, comments included.
-        match item {
-            toml_edit::Item::Table(t) => {
-                let mut t = t.clone();
-                t.decor_mut().clear();
-                t.set_implicit(true);
-                let mut d = DocumentMut::new();
-                *d.as_table_mut() = t;
-                return out(d.to_string().trim_start_matches('\n'));
-            }
-            toml_edit::Item::Value(v @ toml_edit::Value::Array(_)) => {
-                return out(&format!("{}\n", describe(v)));
-            }
-            _ => {}
-        }
-    }
-    let Some(value) = edit::item_to_json(item) else {
-        return Err(not_set(key, &opts.config_path));
-    };
-    print_value(opts, &value)
-}
-
-fn not_set(key: &str, config: &Path) -> Error {
-    let err = Error::new(format!("`{key}` is not set in {}", config.display()));
-    match schema::lookup(key) {
-        Some(k) => {
-            let default = k.default.to_json();
-            if default.is_null() {
-                err.with_hint("it has no default (none)")
-            } else {
-                err.with_hint(format!(
-                    "its default is {}; see `hubcfg show --effective {key}`",
-                    display_scalar_or_toml(&default)
-                ))
-            }
-        }
-        None if schema::is_table(key) || validate::key_type(key).is_ok() => err,
-        None => match validate::unknown_key(key).hint {
-            Some(h) => err.with_hint(h),
-            None => err,
-        },
-    }
-}
-
-fn show_effective(opts: &Opts, key: Option<&str>) -> Result<()> {
-    // Parse first for a `config.toml:LINE:COL` error on a broken file.
-    file::parse(
-        &opts.config_path,
-        &file::read(&opts.config_path)?.unwrap_or_default(),
-    )?;
-    let mut eff = crate::render::load_effective(&opts.paths, &opts.config_path)?;
-    effective::mask_secrets(&mut eff);
-    match key {
-        None if opts.json => print_json(&eff),
-        None => {
-            let mut unset = vec![];
-            collect_nulls(&eff, "", &mut unset);
-            let mut text = format!(
-                "# Effective configuration: defaults merged with {}; secrets masked.\n",
-                opts.config_path.display()
-            );
-            if !unset.is_empty() {
-                text.push_str(&format!("# Not set (none): {}\n", unset.join(", ")));
-            }
-            text.push_str(&edit::json_to_document(&eff).to_string());
-            out(&text)
-        }
-        Some(key) => match effective::get(&eff, key) {
-            Some(Json::Null) => Err(Error::new(format!(
-                "`{key}` is not set (its default is none)"
-            ))),
-            Some(v) => print_value(opts, v),
-            None => Err(match validate::key_type(key) {
-                Ok(_) => Error::new(format!("`{key}` is not set and has no default")),
-                Err(p) => {
-                    let e = Error::new(format!("`{key}`: {}", p.message));
-                    match p.hint {
-                        Some(h) => e.with_hint(h),
-                        None => e,
-                    }
-                }
-            }),
-        },
-    }
-}
-
-fn collect_nulls(v: &Json, prefix: &str, out: &mut Vec<String>) {
-    if let Some(o) = v.as_object() {
-        for (k, child) in o {
-            let path = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            if child.is_null() {
-                out.push(path);
-            } else {
-                collect_nulls(child, &path, out);
-            }
-        }
-    }
-}
-
-/// Writes to stdout; a closed pipe (`hubcfg show | head`) is not an error.
-fn out(text: &str) -> Result<()> {
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
-}
-
-fn print_json(v: &Json) -> Result<()> {
-    let text = serde_json::to_string_pretty(v)
-        .map_err(|e| Error::new(format!("could not format JSON: {e}")))?;
-    out(&format!("{text}\n"))
-}
-
-/// Scalars plain, lists as TOML arrays, tables as TOML sections.
-fn print_value(opts: &Opts, v: &Json) -> Result<()> {
-    if opts.json {
-        return print_json(v);
-    }
-    let text = display_scalar_or_toml(v);
-    if text.ends_with('\n') {
-        out(&text)
-    } else {
-        out(&format!("{text}\n"))
-    }
-}
-
-fn display_scalar_or_toml(v: &Json) -> String {
-    match v {
-        Json::String(s) => s.clone(),
-        Json::Null => "none".into(),
-        Json::Object(_) => edit::json_to_document(v).to_string(),
-        other => edit::json_to_toml(other)
-            .map(|t| t.to_string().trim().to_string())
-            .unwrap_or_default(),
-    }
 }
 
 /// How a key is typed for this command, refusing unknown keys when
@@ -235,10 +80,10 @@ fn edit_validated(
 
 fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: &str) {
     for w in warnings {
-        eprintln!(
+        note(&format!(
             "warning: {}: {w} (elsewhere in the file; left as is)",
             opts.config_path.display()
-        );
+        ));
     }
     if opts.json {
         let _ = out(&format!(
@@ -248,13 +93,13 @@ fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: 
         return;
     }
     if outcome.changed() {
-        eprintln!("{done}");
-        eprintln!(
+        note(done);
+        note(&format!(
             "  run `sudo hubcfg reload {}` to apply it",
             component_for(key)
-        );
+        ));
     } else {
-        eprintln!("{} not changed", opts.config_path.display());
+        note(&format!("{} not changed", opts.config_path.display()));
     }
 }
 
@@ -268,26 +113,36 @@ pub fn component_for(key: &str) -> &'static str {
     }
 }
 
-fn describe(v: &toml_edit::Value) -> String {
-    let mut v = v.clone();
-    v.decor_mut().clear();
-    v.to_string()
+/// `` `key` m `` for a value that was refused; when the key is secret, the
+/// values given are replaced by the mask wherever `m` quotes them.
+fn value_error(key: &str, raws: &[&str], m: &str) -> Error {
+    let mut m = m.to_string();
+    if effective::is_secret_key(key) {
+        for raw in raws.iter().filter(|r| !r.is_empty()) {
+            m = m.replace(raw, MASK);
+        }
+    }
+    Error::new(format!("`{key}` {m}"))
 }
 
 /// `set KEY VALUE`.
 pub fn set(opts: &Opts, key: &str, raw: &str) -> Result<()> {
+    set_any(opts, key, raw).map_err(safe_error)
+}
+
+fn set_any(opts: &Opts, key: &str, raw: &str) -> Result<()> {
     let ty = key_type_for(opts, key)?;
     let parsed = match value::parse(raw, ty, opts.force_string) {
         Ok(p) => p,
         Err(_) if !opts.validate => value::parse(raw, KeyType::Loose, opts.force_string)
-            .map_err(|m| Error::new(format!("`{key}` {m}")))?,
-        Err(m) => return Err(Error::new(format!("`{key}` {m}"))),
+            .map_err(|m| value_error(key, &[raw], &m))?,
+        Err(m) => return Err(value_error(key, &[raw], &m)),
     };
     let value = match parsed {
         Parsed::Value(v) => v,
         Parsed::None => return set_none(opts, key, ty),
     };
-    let shown = describe(&value);
+    let shown = shown(key, &value);
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         edit::set(doc, key, value).map(drop).map_err(Error::new)
     })?;
@@ -330,6 +185,10 @@ fn set_none(opts: &Opts, key: &str, ty: KeyType) -> Result<()> {
 
 /// `unset KEY`.
 pub fn unset(opts: &Opts, key: &str) -> Result<()> {
+    unset_any(opts, key).map_err(safe_error)
+}
+
+fn unset_any(opts: &Opts, key: &str) -> Result<()> {
     edit::split_key(key).map_err(Error::new)?;
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         edit::unset(doc, key).map_err(|_| not_set(key, &opts.config_path))
@@ -345,19 +204,23 @@ fn parse_items(opts: &Opts, key: &str, raws: &[String]) -> Result<Vec<toml_edit:
         .map(|raw| match value::parse_item(raw, ty, opts.force_string) {
             Ok(v) => Ok(v),
             Err(_) if !opts.validate => value::parse_item(raw, KeyType::Loose, opts.force_string)
-                .map_err(|m| Error::new(format!("`{key}` {m}"))),
-            Err(m) => Err(Error::new(format!("`{key}` {m}"))),
+                .map_err(|m| value_error(key, &[raw], &m)),
+            Err(m) => Err(value_error(key, &[raw], &m)),
         })
         .collect()
 }
 
 /// `add-item KEY VALUE…`: a value already present is skipped with a note.
 pub fn add_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
+    add_item_any(opts, key, raws).map_err(safe_error)
+}
+
+fn add_item_any(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
     let items = parse_items(opts, key, raws)?;
     let skipped = RefCell::new(vec![]);
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         for item in items {
-            let shown = describe(&item);
+            let shown = shown(key, &item);
             if !edit::add_item(doc, key, item).map_err(Error::new)? {
                 skipped.borrow_mut().push(shown);
             }
@@ -365,7 +228,7 @@ pub fn add_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
         Ok(())
     })?;
     for s in skipped.into_inner() {
-        eprintln!("{key} already contains {s}; not added again");
+        note(&format!("{key} already contains {s}; not added again"));
     }
     let done = format!("added to {key} in {}", opts.config_path.display());
     report(opts, key, outcome, &warnings, &done);
@@ -375,10 +238,24 @@ pub fn add_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
 /// `remove-item KEY VALUE…`: every value must be present, else nothing is
 /// removed.
 pub fn remove_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
+    remove_item_any(opts, key, raws).map_err(safe_error)
+}
+
+fn remove_item_any(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
     let items = parse_items(opts, key, raws)?;
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         for item in &items {
+            let is_list = matches!(
+                edit::get(doc, key),
+                Some(toml_edit::Item::Value(toml_edit::Value::Array(_)))
+            );
             edit::remove_item(doc, key, item).map_err(|m| {
+                // That message quotes the value and the list's items.
+                let m = if is_list && effective::is_secret_key(key) {
+                    format!("a value given is not in `{key}` (values not shown: the key is secret)")
+                } else {
+                    m
+                };
                 Error::new(format!(
                     "{m}; {} was not changed",
                     opts.config_path.display()
@@ -403,6 +280,10 @@ pub fn problems_in(doc: &DocumentMut) -> Vec<Problem> {
 /// `validate [FILE]`: prints every problem as `key: problem`; fails if any
 /// is an error (warnings alone pass).
 pub fn validate_file(opts: &Opts, path: Option<&Path>) -> Result<()> {
+    validate_any(opts, path).map_err(safe_error)
+}
+
+fn validate_any(opts: &Opts, path: Option<&Path>) -> Result<()> {
     let path = path.unwrap_or(&opts.config_path);
     let text = match file::read(path)? {
         Some(t) => t,
@@ -435,7 +316,7 @@ pub fn validate_file(opts: &Opts, path: Option<&Path>) -> Result<()> {
         if errors == 0 {
             text.push_str(&format!("{}: ok\n", path.display()));
         }
-        out(&text)?;
+        out_text(&text)?;
     }
     if errors > 0 {
         return Err(Error::new(format!(

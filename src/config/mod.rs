@@ -1,11 +1,14 @@
 //! config.toml: parsing command-line values (`value`), checking them
 //! (`validate`), comment-keeping edits (`edit`), the locked atomic file
-//! cycle (`file`) and the commands built from them (`commands`).
+//! cycle (`file`) and the commands built from them (`commands`, `show`),
+//! which print through `output`.
 
 pub mod commands;
 pub mod edit;
 pub mod file;
 pub mod lock;
+pub mod output;
+pub mod show;
 pub mod validate;
 pub mod value;
 

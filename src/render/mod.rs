@@ -56,15 +56,35 @@ fn unknown_key_warnings(config_path: &Path, user: &serde_json::Value) -> Vec<Str
         .collect()
 }
 
-pub fn load_secrets(paths: &Paths) -> Result<Secrets> {
-    let pw = match fs_err::read_to_string(paths.traefik_api_secret()) {
-        Ok(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e.into()),
+/// Like [`load_effective`], for showing only: a state/ secret this user may
+/// not read (state/ is root's) counts as set, with the mask as its value, so
+/// reading a readable config needs no root. Never render from it.
+pub fn load_effective_to_show(paths: &Paths, config_path: &Path) -> Result<serde_json::Value> {
+    let traefik_api_password = match read_api_secret(paths) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(effective::MASK.into()),
+        other => other?,
     };
+    effective_with(
+        config_path,
+        &Secrets {
+            traefik_api_password,
+        },
+    )
+}
+
+pub fn load_secrets(paths: &Paths) -> Result<Secrets> {
     Ok(Secrets {
-        traefik_api_password: pw,
+        traefik_api_password: read_api_secret(paths)?,
     })
+}
+
+/// state/traefik-api.secret, trimmed; missing or empty is None.
+fn read_api_secret(paths: &Paths) -> std::io::Result<Option<String>> {
+    match fs_err::read_to_string(paths.traefik_api_secret()) {
+        Ok(s) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The JupyterHub glue, installed as `Paths::jupyterhub_config_py`.

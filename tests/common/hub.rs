@@ -1,0 +1,108 @@
+//! A temp prefix to run the real `hubcfg` binary against, for the config
+//! CLI tests. Include with `#[path = "common/hub.rs"] mod hub;`.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use assert_cmd::Command;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_hubcfg");
+
+pub struct Hub {
+    dir: TempDir,
+}
+
+/// What a finished command printed.
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        Hub {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A prefix whose config/config.toml holds `text` (mode 0600).
+    pub fn with_config(text: &str) -> Hub {
+        let hub = Hub::new();
+        std::fs::create_dir_all(hub.config().parent().unwrap()).unwrap();
+        std::fs::write(hub.config(), text).unwrap();
+        std::fs::set_permissions(hub.config(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        hub
+    }
+
+    pub fn prefix(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.prefix().join("config/config.toml")
+    }
+
+    pub fn read(&self) -> String {
+        std::fs::read_to_string(self.config()).unwrap()
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.env_remove("HUBCFG_PREFIX")
+            .env_remove("TLJH_INSTALL_PREFIX")
+            .arg("--prefix")
+            .arg(self.prefix())
+            .args(args);
+        c
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.ok_all(args).stdout
+    }
+
+    /// Runs a command that must succeed; returns stdout and stderr.
+    pub fn ok_all(&self, args: &[&str]) -> Output {
+        let out = self.cmd(args).assert().success();
+        let out = out.get_output();
+        Output {
+            stdout: String::from_utf8(out.stdout.clone()).unwrap(),
+            stderr: String::from_utf8(out.stderr.clone()).unwrap(),
+        }
+    }
+
+    /// Runs a command that must fail with exit code 1; returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).assert().failure().code(1);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    }
+}
+
+/// `setpriv` to run as user nobody, or None (with a SKIPPED note naming
+/// `test`) when this is not root or setpriv is missing.
+pub fn setpriv_for(test: &str) -> Option<&'static Path> {
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !nix::unistd::geteuid().is_root() || !setpriv.exists() {
+        eprintln!("SKIPPED {test}: needs root and setpriv to become another user");
+        return None;
+    }
+    Some(setpriv)
+}
+
+/// `hubcfg --prefix PREFIX ARGS…` as user nobody (uid and gid 65534).
+pub fn as_nobody(setpriv: &Path, prefix: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(setpriv);
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        BIN,
+        "--prefix",
+    ])
+    .env_remove("HUBCFG_PREFIX")
+    .env_remove("TLJH_INSTALL_PREFIX")
+    .arg(prefix)
+    .args(args);
+    c
+}
