@@ -12,12 +12,15 @@ pub struct SystemAccounts;
 /// spawn of the same user got there first, which is what we wanted.
 const ALREADY_EXISTS: i32 = 9;
 
+/// Runs `cmd` once; success or ALREADY_EXISTS is Ok, any other exit is an
+/// error built from that run's output (never from a second run: useradd and
+/// groupadd change the system).
 fn run_tolerating_exists(cmd: &mut Command) -> Result<()> {
     let out = cmd::run(cmd)?;
-    if out.success() || out.status == ALREADY_EXISTS {
+    if out.status == ALREADY_EXISTS {
         return Ok(());
     }
-    cmd::run_checked(cmd).map(drop)
+    cmd::check(cmd, out).map(drop)
 }
 
 impl Accounts for SystemAccounts {
@@ -74,6 +77,56 @@ impl Accounts for SystemAccounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A fake useradd that counts its runs in `runs` and exits `code`.
+    fn counting_script(
+        dir: &std::path::Path,
+        code: i32,
+    ) -> (std::path::PathBuf, std::path::PathBuf) {
+        let runs = dir.join("runs");
+        let script = dir.join("useradd");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho run >> '{}'\necho \"useradd: cannot lock /etc/passwd\" >&2\nexit {code}\n",
+                runs.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (script, runs)
+    }
+
+    fn runs(path: &std::path::Path) -> usize {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    #[test]
+    fn failing_command_runs_once_and_its_stderr_is_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (script, counter) = counting_script(tmp.path(), 10);
+        let err = run_tolerating_exists(Command::new(&script).arg("jupyter-x")).unwrap_err();
+        assert_eq!(runs(&counter), 1, "a failing useradd must run exactly once");
+        assert!(
+            err.message.contains("useradd: cannot lock /etc/passwd"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("exit code 10"), "{}", err.message);
+        assert!(err.message.contains("jupyter-x"), "{}", err.message);
+    }
+
+    #[test]
+    fn already_exists_is_success_after_one_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (script, counter) = counting_script(tmp.path(), ALREADY_EXISTS);
+        run_tolerating_exists(&mut Command::new(&script)).unwrap();
+        assert_eq!(runs(&counter), 1);
+    }
 
     #[test]
     fn system_lookups_work_for_root_and_missing_names() {
