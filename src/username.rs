@@ -27,7 +27,7 @@ pub fn unix_name(hub_name: &str) -> Result<String> {
         return Err(Error::new("a hub user name cannot be empty"));
     }
     let full = format!("{PREFIX}{hub_name}");
-    if hub_name.chars().all(is_safe_char) {
+    if is_safe_name(hub_name) {
         return Ok(tljh_name(&full));
     }
     let hint = hint(hub_name);
@@ -51,6 +51,12 @@ fn tljh_name(full: &str) -> String {
     }
     let trunc: String = full.chars().take(TLJH_CUTOFF).collect();
     format!("{trunc}-{}", &sha256_hex(full)[..5])
+}
+
+/// Is every character of `hub_name` in `[a-z0-9_-]`, so that TLJH's rule
+/// (`jupyter-NAME`, hashed only when long) applies to it?
+pub fn is_safe_name(hub_name: &str) -> bool {
+    hub_name.chars().all(is_safe_char)
 }
 
 fn is_safe_char(c: char) -> bool {

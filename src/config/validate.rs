@@ -10,6 +10,8 @@ use crate::schema::{self, Kind};
 use serde_json::Value;
 use std::fmt;
 
+mod user_names;
+
 /// One thing wrong with the config, tied to a key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -272,16 +274,20 @@ fn walk(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Vec<Proble
                 // Per group, so one bad group does not block edits to another.
                 (Kind::GroupMap, Some(groups)) => {
                     for (group, users) in groups {
-                        if let Err(e) = string_list(users) {
-                            out.push(Problem::error(&format!("{path}.{group}"), e));
+                        let key = format!("{path}.{group}");
+                        match string_list(users) {
+                            Ok(names) => user_names::check(&key, &names, out),
+                            Err(e) => out.push(Problem::error(&key, e)),
                         }
                     }
                 }
-                _ => {
-                    if let Err(e) = check_value(key.kind, v) {
-                        out.push(Problem::error(&path, e));
+                _ => match check_value(key.kind, v) {
+                    Err(e) => out.push(Problem::error(&path, e)),
+                    Ok(()) if user_names::NAME_LISTS.contains(&path.as_str()) => {
+                        user_names::check(&path, &string_list(v).unwrap_or_default(), out);
                     }
-                }
+                    Ok(()) => {}
+                },
             }
         } else if schema::is_free_form(&path) {
             // Passed through to JupyterHub as is.
@@ -317,8 +323,10 @@ fn is_auth_class(path: &str) -> bool {
         .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
 }
 
-/// Settings that are each valid but do not work together. Rendering refuses
-/// them later; `validate` warns early.
+/// Warnings about settings that are each valid: ones that do not work
+/// together (rendering refuses them later; `validate` warns early), and hub
+/// user names that run as a shortened, hashed unix account (a note naming
+/// that account).
 pub fn cross_key_warnings(root: &Value) -> Vec<Problem> {
     let get = |p: &str| crate::effective::get(root, p);
     let non_empty = |p: &str| match get(p) {
@@ -354,6 +362,7 @@ pub fn cross_key_warnings(root: &Value) -> Vec<Problem> {
              or https.letsencrypt.email and https.letsencrypt.domains",
         ));
     }
+    out.extend(user_names::notes(root));
     out
 }
 
