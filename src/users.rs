@@ -121,14 +121,25 @@ pub fn plan_groups(acc: &dyn Accounts, groups: &[&str]) -> Result<Vec<UserAction
 
 /// Which unix account hub user `hub_name` uses: the mapped name, or an
 /// account a TLJH install already made under TLJH's (unmapped) name, so its
-/// files are not left behind.
+/// files are not left behind. Such an account is reused only when its name
+/// passes `username::is_account_name` (the rule the spawner glue applies);
+/// otherwise the mapped account is created. Once the mapped account exists
+/// it is always the one used.
 pub fn resolve_account(acc: &dyn Accounts, hub_name: &str) -> Result<String> {
     let mapped = username::unix_name(hub_name)?;
     let legacy = username::tljh_legacy_name(hub_name);
-    if legacy != mapped && acc.user(&mapped)?.is_none() && acc.user(&legacy)?.is_some() {
+    if legacy == mapped || acc.user(&mapped)?.is_some() || acc.user(&legacy)?.is_none() {
+        return Ok(mapped);
+    }
+    if username::is_account_name(&legacy) {
         tracing::info!("using {legacy}, the account an earlier TLJH install made for {hub_name}");
         return Ok(legacy);
     }
+    tracing::warn!(
+        "an earlier TLJH install made the account {legacy:?} for {hub_name:?}, but the hub \
+         cannot safely run a server under that name; creating {mapped} instead \
+         (copy the files over from the old home directory if they are needed)"
+    );
     Ok(mapped)
 }
 

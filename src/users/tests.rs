@@ -94,6 +94,17 @@ fn existing_tljh_account_is_reused() {
 }
 
 #[test]
+fn tljh_account_with_an_unsafe_name_is_not_reused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let acc = FakeAccounts::new(tmp.path());
+    acc.add_user("jupyter-o'brien@x.org").unwrap();
+    acc.log.lock().unwrap().clear();
+    let unix = ensure_hub_user_with(&acc, "o'brien@x.org", false, &[]).unwrap();
+    assert_eq!(unix, username::unix_name("o'brien@x.org").unwrap());
+    assert!(acc.calls().contains(&format!("useradd {unix}")));
+}
+
+#[test]
 fn bad_extra_group_is_refused_before_any_change() {
     let tmp = tempfile::tempdir().unwrap();
     let acc = FakeAccounts::new(tmp.path());

@@ -64,7 +64,7 @@ fn account_note(name: &str) -> Option<String> {
     };
     let mut note = format!("`{name}` runs as unix user `{account}`: {why}");
     let legacy = username::tljh_legacy_name(name);
-    if legacy != account {
+    if legacy != account && username::is_account_name(&legacy) {
         note.push_str(&format!(
             "; an account `{legacy}` made by an earlier TLJH install is used instead if it exists"
         ));
