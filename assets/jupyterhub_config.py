@@ -20,9 +20,15 @@ from traitlets import Dict, Integer, Unicode
 
 HUB_CONFIG_VERSION = 1
 
-# What `hubcfg ensure-user` may answer: a plain unix account name, safe as a
-# systemd unit name and free of str.format braces.
-UNIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
+# What `hubcfg ensure-user` may answer (use fullmatch): `jupyter-` then 1 to
+# 24 of [A-Za-z0-9_.@+-]: the names hubcfg creates, and the accounts TLJH
+# made for names with `.`, `@`, `+` or upper case, which are reused. None
+# holds `/`, whitespace, quotes, `%` or str.format braces, so it is safe as a
+# path part and a SystemdSpawner template, and works as a unit name as TLJH's
+# did (`@` makes it an instance name; systemd-run and systemctl both escape
+# `+`). The same rule is hubcfg's `username::is_account_name`;
+# tests/fixtures/user_names.json is checked against both.
+UNIX_NAME = re.compile(r"jupyter-[A-Za-z0-9_.@+-]{1,24}")
 
 
 def hub_config_path(environ=os.environ):
@@ -82,7 +88,8 @@ class HubcfgSpawner(SystemdSpawner):
 
     `hubcfg ensure-user` does the system work (account, private home, groups,
     admin group membership added or removed) and prints the unix name, which
-    is `jupyter-<name>` or a shortened, hashed form for long or unsafe names.
+    is `jupyter-<name>` or a shortened, hashed form for long or unsafe names
+    (or the account an earlier TLJH install made for the user).
     The hub user name only ever travels as one argv element after `--`.
     """
 
@@ -135,9 +142,10 @@ class HubcfgSpawner(SystemdSpawner):
                 f"`hubcfg ensure-user` for {self.user.name!r} failed "
                 f"(exit {proc.returncode}): {tail}"
             )
-        lines = out.decode(errors="replace").split()
-        unix_name = lines[-1] if lines else ""
-        if not UNIX_NAME.match(unix_name):
+        # Exactly one line: the name.
+        text = out.decode(errors="replace")
+        unix_name = text[:-1] if text.endswith("\n") else text
+        if not UNIX_NAME.fullmatch(unix_name):
             raise RuntimeError(
                 f"`hubcfg ensure-user` for {self.user.name!r} printed "
                 f"{unix_name!r}, not a unix user name"

@@ -55,6 +55,13 @@ pub fn run(cmd: &mut Command) -> Result<Output> {
 /// exits 0.
 pub fn run_checked(cmd: &mut Command) -> Result<Output> {
     let out = run(cmd)?;
+    check(cmd, out)
+}
+
+/// `out` (the result of running `cmd`) as Ok if it exited 0, else the error
+/// `run_checked` gives. For callers that accept some non-zero exits: they
+/// decide on the one run's output instead of running a command again.
+pub fn check(cmd: &Command, out: Output) -> Result<Output> {
     if out.success() {
         return Ok(out);
     }
@@ -92,6 +99,29 @@ mod tests {
             err.message
         );
         assert!(err.message.contains("boom"));
+    }
+
+    #[test]
+    fn check_reports_the_given_run_without_running_again() {
+        // Running this program again would fail with "could not run".
+        let cmd = Command::new("/nonexistent/useradd");
+        let out = Output {
+            status: 4,
+            stdout: String::new(),
+            stderr: "useradd: bad thing\n".into(),
+        };
+        let err = check(&cmd, out).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("`/nonexistent/useradd` failed with exit code 4:"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("useradd: bad thing"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //!
 //! "Safe" means every character of NAME is in `[a-z0-9_-]`. Every result
 //! matches Debian's strictest useradd rule `^[a-z_][a-z0-9_-]*$`, ≤ 32 chars.
+//!
+//! Accounts TLJH made under its own rule (`tljh_legacy_name`) are reused when
+//! their name passes `is_account_name`, the rule the spawner glue checks.
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -27,7 +30,7 @@ pub fn unix_name(hub_name: &str) -> Result<String> {
         return Err(Error::new("a hub user name cannot be empty"));
     }
     let full = format!("{PREFIX}{hub_name}");
-    if hub_name.chars().all(is_safe_char) {
+    if is_safe_name(hub_name) {
         return Ok(tljh_name(&full));
     }
     let hint = hint(hub_name);
@@ -53,6 +56,12 @@ fn tljh_name(full: &str) -> String {
     format!("{trunc}-{}", &sha256_hex(full)[..5])
 }
 
+/// Is every character of `hub_name` in `[a-z0-9_-]`, so that TLJH's rule
+/// (`jupyter-NAME`, hashed only when long) applies to it?
+pub fn is_safe_name(hub_name: &str) -> bool {
+    hub_name.chars().all(is_safe_char)
+}
+
 fn is_safe_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
 }
@@ -76,6 +85,29 @@ fn hint(hub_name: &str) -> String {
 
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Longest account name `is_account_name` allows (useradd's limit).
+pub const ACCOUNT_NAME_MAX: usize = 32;
+
+/// Whether `name` may be handed to the spawner as a hub user's unix account:
+/// `jupyter-` then 1 to 24 of `[A-Za-z0-9_.@+-]`. Every `unix_name` result
+/// passes, and so do the accounts TLJH made for names with `.`, `@`, `+` or
+/// upper case (older useradd versions accepted those), so they are reused.
+/// Nothing else passes: no `/`, `:`, `,`, quotes, braces, `%`, `$`, `\`,
+/// whitespace, control or non-ASCII characters; no leading `-`.
+///
+/// The spawner glue (assets/jupyterhub_config.py, `UNIX_NAME`) checks what
+/// `hubcfg ensure-user` prints with this same rule; tests/user_names.rs and
+/// tests/glue/check_glue.py run both over tests/fixtures/user_names.json.
+pub fn is_account_name(name: &str) -> bool {
+    name.len() <= ACCOUNT_NAME_MAX
+        && name.strip_prefix(PREFIX).is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c))
+        })
 }
 
 /// Debian's strictest useradd/groupadd rule (no `--badname`).
@@ -207,6 +239,33 @@ mod tests {
                 (true, l) => assert!(l < TLJH_CUTOFF || l == 32, "{name:?} → {u}"),
                 (false, l) => assert_eq!(l, UNSAFE_LEN, "{name:?} → {u}"),
             }
+        }
+    }
+
+    #[test]
+    fn every_mapped_name_is_an_account_name() {
+        for name in names() {
+            let u = unix_name(&name).unwrap();
+            assert!(is_account_name(&u), "{name:?} → {u:?}");
+        }
+    }
+
+    #[test]
+    fn account_names() {
+        assert!(is_account_name("jupyter-jane@x.org"));
+        assert!(is_account_name("jupyter-Jane.Doe+hub@X.org"));
+        assert!(is_account_name(&format!("{PREFIX}{}", "a".repeat(24))));
+        assert!(!is_account_name(&format!("{PREFIX}{}", "a".repeat(25))));
+        for bad in [
+            "",
+            PREFIX,
+            "root",
+            "jupyter-a/b",
+            "jupyter-a b",
+            "jupyter-o'b",
+            "jupyter-é",
+        ] {
+            assert!(!is_account_name(bad), "{bad:?}");
         }
     }
 

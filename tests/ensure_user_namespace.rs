@@ -5,23 +5,48 @@
 
 use std::process::Command;
 
-#[test]
-#[ignore = "needs root and unshare(1); run with -- --ignored"]
-fn real_accounts_in_a_private_namespace() {
+#[path = "fixtures/user_names_table.rs"]
+mod table;
+
+/// Runs `script` (sh, with `args` as $1…) in a private mount namespace whose
+/// /etc and /home are fresh copies; returns its stdout, panicking on failure.
+fn in_namespace(script: &str, args: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().display();
+    let setup = format!(
+        "set -eu\ncp -a /etc {t}/etc\nmkdir {t}/home\n\
+         mount --bind {t}/etc /etc\nmount --bind {t}/home /home\n"
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(setup + script)
+        .arg("sh")
+        .args(args)
+        .output()
+        .expect("run unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script} {args:?}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn assert_root() {
     assert!(
         nix::unistd::geteuid().is_root(),
         "this test needs root (it bind-mounts copies of /etc and /home)"
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let t = tmp.path().display().to_string();
+}
+
+#[test]
+#[ignore = "needs root and unshare(1); run with -- --ignored"]
+fn real_accounts_in_a_private_namespace() {
+    assert_root();
     let bin = env!("CARGO_BIN_EXE_hubcfg");
     let script = format!(
-        r#"set -eu
-cp -a /etc {t}/etc
-mkdir {t}/home
-mount --bind {t}/etc /etc
-mount --bind {t}/home /home
-u=$({bin} ensure-user alice --admin --group course1)
+        r#"u=$({bin} ensure-user alice --admin --group course1)
 test "$u" = jupyter-alice
 id -nG jupyter-alice | tr ' ' '\n' | sort | tr '\n' ' '; echo
 stat -c %a /home/jupyter-alice
@@ -30,17 +55,7 @@ id -nG jupyter-alice | tr ' ' '\n' | sort | tr '\n' ' '; echo
 {bin} ensure-user 'Jane.Doe@example.com'
 "#
     );
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-        .output()
-        .expect("run unshare");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        stdout,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = in_namespace(&script, &[]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0].trim(),
@@ -56,4 +71,43 @@ id -nG jupyter-alice | tr ' ' '\n' | sort | tr '\n' ' '; echo
             .is_none(),
         "the host's accounts must be untouched"
     );
+}
+
+/// The shared name table (tests/fixtures/user_names.json; the glue's side is
+/// in tests/glue/check_glue.py) with the real useradd and hubcfg: a new user
+/// gets the table's `account`; a user TLJH already made an account for (made
+/// here with `useradd --badname`, as older useradd versions accepted such
+/// names) runs as that account when its name is safe, else as `account`.
+#[test]
+#[ignore = "needs root and unshare(1); run with -- --ignored"]
+fn shared_name_table_with_real_accounts() {
+    assert_root();
+    let bin = env!("CARGO_BIN_EXE_hubcfg");
+    let check = format!(
+        r#"u=$({bin} ensure-user -- "$1")
+printf '%s\n' "$u"
+id -nG -- "$u" | tr ' ' '\n' | grep -qx jupyterhub-users
+stat -c %a "/home/$u"
+"#
+    );
+    for n in table::load().names {
+        let fresh = in_namespace(&check, &[&n.hub]);
+        assert_eq!(
+            fresh,
+            format!("{}\n700\n", n.account),
+            "new user {:?}",
+            n.hub
+        );
+        let tljh = in_namespace(
+            &format!("useradd --badname --create-home -- \"$2\"\n{check}"),
+            &[&n.hub, &n.tljh],
+        );
+        assert_eq!(
+            tljh,
+            format!("{}\n700\n", n.with_tljh_account()),
+            "{:?} with the TLJH account {:?}",
+            n.hub,
+            n.tljh
+        );
+    }
 }

@@ -9,7 +9,8 @@ written by `hubcfg render`. The glue is loaded the way `jupyterhub -f` loads
 it; then every class the JSON configures is instantiated and every trait is
 checked to exist, be configurable, and hold the rendered value after
 traitlets' own validation. The spawner subclass is exercised against a fake
-`hubcfg ensure-user`. Exit status 0 means every check passed.
+`hubcfg ensure-user`, including every account name of the shared table
+tests/fixtures/user_names.json. Exit status 0 means every check passed.
 """
 
 import asyncio
@@ -201,6 +202,80 @@ def check_spawner(config, tmp):
         SystemdSpawner.start = original
 
 
+def load_glue_module(glue_py):
+    """The glue as a plain module, for its helpers."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hubcfg_glue", glue_py)
+    glue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(glue)
+    return glue
+
+
+NAMES_JSON = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "user_names.json"
+)
+
+
+def check_account_names(glue_py, config, tmp):
+    """The shared name table (tests/fixtures/user_names.json, also read by the
+    Rust tests): every account hubcfg can answer with is accepted, by the
+    glue's rule and by the spawner, and every refused name is refused."""
+    with open(NAMES_JSON, encoding="utf-8") as f:
+        table = json.load(f)
+    accepted = list(table["accepted"])
+    refused = list(table["refused"])
+    for n in table["names"]:
+        accepted.append(n["account"])
+        (accepted if n["reused"] else refused).append(n["tljh"])
+    glue = load_glue_module(glue_py)
+    for name in accepted:
+        ok = glue.UNIX_NAME.fullmatch(name) is not None
+        check(ok, f"UNIX_NAME accepts account name {name!r}")
+    for name in refused:
+        ok = glue.UNIX_NAME.fullmatch(name) is None
+        check(ok, f"UNIX_NAME refuses {name!r}")
+
+    cls = JupyterHub(config=config).spawner_class
+    calls = []
+
+    async def fake_super_start(self):
+        calls.append((self.username_template, self.unit_name))
+        return ("127.0.0.1", 12345)
+
+    answer = os.path.join(tmp, "answer")
+    script = fake_hubcfg(tmp, f"cat '{answer}'")
+    original = SystemdSpawner.start
+    SystemdSpawner.start = fake_super_start
+    try:
+        for name, ok in [(a, True) for a in accepted] + [(r, False) for r in refused]:
+            # Exactly what `hubcfg ensure-user` prints: the name and a newline.
+            with open(answer, "wb") as f:
+                f.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            calls.clear()
+            sp = cls(user=fake_user("someone", False), config=config)
+            sp.hubcfg_bin = script
+            try:
+                asyncio.run(sp.start())
+                error = None
+            except RuntimeError as e:
+                error = e
+            if ok:
+                check(
+                    error is None and calls == [(name, name)],
+                    f"spawner runs as ensure-user answer {name!r} ({error or calls!r})",
+                )
+            else:
+                check(
+                    error is not None
+                    and "not a unix user name" in str(error)
+                    and not calls,
+                    f"spawner refuses ensure-user answer {name!r} ({error or calls!r})",
+                )
+    finally:
+        SystemdSpawner.start = original
+
+
 def check_config_d(glue_py, rendered, tmp):
     snippets = os.path.join(tmp, "jupyterhub_config.d")
     os.makedirs(snippets)
@@ -251,11 +326,7 @@ def check_bad_json(glue_py, tmp):
 
 
 def check_config_path(glue_py):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hubcfg_glue", glue_py)
-    glue = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(glue)
+    glue = load_glue_module(glue_py)
     for environ, want in [
         ({"HUBCFG_HUB_CONFIG": "/x/h.json", "HUBCFG_PREFIX": "/p"}, "/x/h.json"),
         (
@@ -282,6 +353,8 @@ def main():
         check_traits(load_glue(glue_py, alone), rendered)
     with tempfile.TemporaryDirectory() as tmp:
         check_spawner(config, tmp)
+    with tempfile.TemporaryDirectory() as tmp:
+        check_account_names(glue_py, config, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         check_config_d(glue_py, rendered, tmp)
     with tempfile.TemporaryDirectory() as tmp:
