@@ -166,7 +166,11 @@ pub fn main() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Keys and values from the user's file may hold control characters.
+            eprintln!(
+                "error: {}",
+                crate::config::output::escape_text(&e.to_string())
+            );
             e.exit_code
         }
     }
@@ -270,7 +274,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 eprintln!("hubcfg render: moved the hub's routes to the current entrypoint");
             }
             for w in &written.warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {}", crate::config::output::escape_text(w));
             }
             eprintln!("hubcfg render: {}", written.summary(&paths));
             Ok(())

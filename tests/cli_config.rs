@@ -3,8 +3,7 @@
 use assert_cmd::Command;
 use predicates::str::contains;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
+use std::path::Path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hubcfg");
 
@@ -32,66 +31,17 @@ cpu = 1
 port = 80 # behind the campus proxy
 "#;
 
-struct Hub {
-    dir: TempDir,
-}
+#[path = "common/hub.rs"]
+mod hub;
+use hub::Hub;
 
-impl Hub {
-    fn new() -> Hub {
-        Hub {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn with_config(text: &str) -> Hub {
-        let hub = Hub::new();
-        std::fs::create_dir_all(hub.config().parent().unwrap()).unwrap();
-        std::fs::write(hub.config(), text).unwrap();
-        std::fs::set_permissions(hub.config(), std::fs::Permissions::from_mode(0o600)).unwrap();
-        hub
-    }
-
-    fn prefix(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn config(&self) -> PathBuf {
-        self.prefix().join("config/config.toml")
-    }
-
-    fn read(&self) -> String {
-        std::fs::read_to_string(self.config()).unwrap()
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.env_remove("HUBCFG_PREFIX")
-            .env_remove("TLJH_INSTALL_PREFIX")
-            .arg("--prefix")
-            .arg(self.prefix())
-            .args(args);
-        c
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).assert().success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
-    }
-
-    /// Runs a command that must fail; returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).assert().failure().code(1);
-        String::from_utf8(out.get_output().stderr.clone()).unwrap()
-    }
-
-    fn config_dir_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.config().parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+fn config_dir_names(hub: &Hub) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(hub.config().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
@@ -296,7 +246,7 @@ fn refused_edits_leave_the_file_byte_identical() {
         assert_eq!(hub.read(), REALISTIC, "{args:?} changed the file");
     }
     assert_eq!(
-        hub.config_dir_names(),
+        config_dir_names(&hub),
         vec!["config.toml", "config.toml.lock"]
     );
 }

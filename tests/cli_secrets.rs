@@ -279,3 +279,15 @@ fn control_characters_are_escaped_in_human_output() {
     assert_no_control("a warning", &out.stderr);
     assert!(out.stderr.contains("k\\u{1b}[2J"), "{}", out.stderr);
 }
+
+#[test]
+fn render_warnings_escape_control_characters() {
+    let hub = Hub::with_config("[users]\n\"a\\u001b[31mb\" = 1\n");
+    let out = hub.ok_all(&["render"]);
+    assert!(
+        out.stderr.contains("unknown key users.a\\u{1b}[31mb"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
+}

@@ -96,6 +96,18 @@ fn hashed_names_get_a_note_naming_their_account_not_a_refusal() {
     assert!(ok, "{err}");
     assert!(hub.file().unwrap().contains("jane@x.org"));
     let account = hubcfg::username::unix_name("jane@x.org").unwrap();
+    assert!(
+        err.contains(&format!(
+            "note: users.admin: `jane@x.org` runs as unix user `{account}`"
+        )),
+        "{err}"
+    );
+    // The note comes with the edit that adds the name, not with every later one.
+    let (ok, _, err) = hub.run(&["add-item", "users.admin", "bob"]);
+    assert!(
+        ok && !err.contains("note:") && !err.contains("warning"),
+        "{err}"
+    );
     assert_ne!(account, "jupyter-jane@x.org");
     let (ok, out, err) = hub.run(&["validate"]);
     assert!(ok, "{out}{err}");

@@ -80,10 +80,14 @@ fn edit_validated(
 
 fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: &str) {
     for w in warnings {
-        note(&format!(
-            "warning: {}: {w} (elsewhere in the file; left as is)",
-            opts.config_path.display()
-        ));
+        if w.concerns(key) {
+            note(&format!("note: {w}"));
+        } else {
+            note(&format!(
+                "warning: {}: {w} (elsewhere in the file; left as is)",
+                opts.config_path.display()
+            ));
+        }
     }
     if opts.json {
         let _ = out(&format!(

@@ -59,7 +59,9 @@ pub fn edit_locked(
 /// (the key itself, keys inside it, or the table holding it) refuse the
 /// write with every such problem listed; problems elsewhere in the file are
 /// returned as warnings for the caller to print, so one old bad key does
-/// not block unrelated edits.
+/// not block unrelated edits. Notes that the edit itself brings about (a
+/// new user name that runs as a hashed unix account) come back too: they
+/// concern `key`, which is how the caller tells them from the others.
 pub fn edit_locked_validated(
     path: &Path,
     lock_timeout: Duration,
@@ -68,8 +70,14 @@ pub fn edit_locked_validated(
 ) -> Result<(Outcome, Vec<validate::Problem>)> {
     let mut warnings = vec![];
     let outcome = edit_locked(path, lock_timeout, |doc| {
+        let notes_before = validate::user_names::notes(&edit::to_json(doc));
         edit(doc)?;
-        let (mine, others): (Vec<_>, Vec<_>) = validate::check_document(&edit::to_json(doc))
+        let after = edit::to_json(doc);
+        let new_notes: Vec<_> = validate::user_names::notes(&after)
+            .into_iter()
+            .filter(|n| n.concerns(key) && !notes_before.contains(n))
+            .collect();
+        let (mine, others): (Vec<_>, Vec<_>) = validate::check_document(&after)
             .into_iter()
             .partition(|p| p.concerns(key));
         if !mine.is_empty() {
@@ -82,6 +90,7 @@ pub fn edit_locked_validated(
             .with_hint("fix the value, or use --no-validate to write it anyway"));
         }
         warnings = others;
+        warnings.extend(new_notes);
         Ok(())
     })?;
     Ok((outcome, warnings))

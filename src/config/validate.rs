@@ -10,7 +10,7 @@ use crate::schema::{self, Kind};
 use serde_json::Value;
 use std::fmt;
 
-mod user_names;
+pub mod user_names;
 
 /// One thing wrong with the config, tied to a key.
 #[derive(Debug, Clone, PartialEq)]
