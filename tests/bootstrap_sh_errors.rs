@@ -215,3 +215,18 @@ fn truncated_script_runs_nothing() {
     }
     assert!(r.server.requests().is_empty());
 }
+
+#[test]
+fn the_checkouts_own_script_names_no_release() {
+    require_root!();
+    let r = Release::new();
+    let script =
+        std::fs::read(format!("{}/scripts/bootstrap.sh", bootstrap_fixture::ROOT)).unwrap();
+    let out = r.pipe(piped_bash(&["--admin", "me"]), &script);
+    assert_error(
+        &r,
+        &out,
+        "bootstrap.sh: error: this bootstrap.sh names no release: use the one published with a release (scripts/release writes it into dist/), or run it inside a hubcfg checkout to build from source",
+    );
+    assert!(r.server.requests().is_empty());
+}
