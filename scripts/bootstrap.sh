@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Installs a Littlest JupyterHub with hubcfg:
 #
-#   curl -fsSL <URL of this script> | sudo bash -s -- --admin me
+#   curl -fsSL <base>/bootstrap.sh | sudo bash -s -- --admin me
 #
-# Downloads the hubcfg release binary for this machine, checks its sha256 and
-# runs `hubcfg bootstrap` with the arguments given. Inside a git checkout of
-# hubcfg it builds the binary from source instead.
-#
-# Overrides (mirrors, air-gapped sites):
-#   HUBCFG_RELEASE_URL     base URL holding hubcfg-<arch>-linux and .sha256
-#   HUBCFG_BINARY_URL      the binary itself (URL, file:// URL or local path)
-#   HUBCFG_BINARY_SHA256   its sha256 (required with HUBCFG_BINARY_URL)
+# This is the bootstrap.sh of a release (dist/bootstrap.sh, made by
+# scripts/release): it downloads <base>/hubcfg-<version>-<arch>-linux.tar.gz,
+# checks it against the sha256 written below, unpacks it to a temp dir and
+# runs `hubcfg bootstrap` with the arguments given. Set HUBCFG_RELEASE_URL to
+# download from somewhere else (a mirror, a file:// directory). Run inside a
+# git checkout of hubcfg (sudo scripts/bootstrap.sh --admin me) it builds the
+# binary from source instead.
 
-# Where releases live. No release hosting exists yet: this is a placeholder
-# (.invalid never resolves), so set HUBCFG_RELEASE_URL or HUBCFG_BINARY_URL.
-DEFAULT_RELEASE_URL="https://releases.invalid/hubcfg/latest"
+# A script cut off in transit must run nothing: everything below only
+# defines functions, and the last line (which clears this trap) calls main.
+trap 'echo "bootstrap.sh: error: this script arrived incomplete (download cut off?); nothing was run" >&2; exit 1' EXIT
+
+# --- Release settings --------------------------------------------------------
+# Where releases are served from: the URL of a directory holding a release's
+# dist/ files. The project has no hosting place yet (.invalid never
+# resolves); host dist/ yourself and build with scripts/release --base-url.
+RELEASE_URL="https://releases.invalid/hubcfg"
+# Written by scripts/release into dist/bootstrap.sh; empty in the checkout.
+RELEASE_VERSION=""
+RELEASE_SHA256_x86_64=""
+RELEASE_SHA256_aarch64=""
+# ------------------------------------------------------------------------------
 
 set -euo pipefail
 
@@ -27,24 +37,28 @@ say() {
 	echo "bootstrap.sh: $*" >&2
 }
 
-# Everything runs from main, called on the last line, so a script cut off
-# mid-download by `curl | bash` runs nothing at all.
 main() {
+	trap - EXIT
+	# The last argument is the end-of-script mark the last line adds.
+	[ "${!#}" = "--end-of-bootstrap.sh" ] ||
+		die "this script arrived incomplete (download cut off?); nothing was run"
+	set -- "${@:1:$#-1}"
+
 	if [ "$(id -u)" -ne 0 ]; then
 		local self="${BASH_SOURCE[0]:-}"
 		if [ -f "$self" ] && command -v sudo >/dev/null 2>&1; then
 			say "root is needed; re-running with sudo"
 			exec sudo -- bash "$self" "$@"
 		fi
-		die "run this as root, for example: curl -fsSL URL | sudo bash -s -- --admin NAME"
+		die "must be run as root: curl -fsSL ${HUBCFG_RELEASE_URL:-$RELEASE_URL}/bootstrap.sh | sudo bash -s -- --admin NAME"
 	fi
 
 	local arch
 	arch="$(uname -m)"
 	case "$arch" in
-	x86_64 | aarch64) ;;
-	arm64) arch=aarch64 ;;
-	*) die "unsupported machine architecture '$arch' (hubcfg supports x86_64 and aarch64)" ;;
+	x86_64 | amd64) arch=x86_64 ;;
+	aarch64 | arm64) arch=aarch64 ;;
+	*) die "unsupported architecture $arch: hubcfg runs on x86_64 and aarch64" ;;
 	esac
 
 	local checkout
@@ -76,64 +90,65 @@ run_from_checkout() {
 			build "$root" </dev/null || die "building hubcfg failed (see above)"
 	else
 		command -v cargo >/dev/null 2>&1 ||
-			die "cargo not found: install Rust from https://rustup.rs, or run this script outside the checkout to use a release binary"
+			die "cargo not found: install Rust from https://rustup.rs, or run this script outside the checkout to use a release"
 		(cd "$root" && cargo build --release </dev/null) || die "building hubcfg failed (see above)"
 	fi
 	"$root/target/release/hubcfg" bootstrap "$@" </dev/null
 }
 
-# Copies URL (http(s), file:// or a local path) to FILE.
+# Downloads URL to FILE with curl or wget (file:// URLs are copied); on
+# failure says which URL and the HTTP status or the tool's own error.
 fetch() {
-	local url="$1" out="$2"
-	case "$url" in
-	*://*)
-		command -v curl >/dev/null 2>&1 || die "curl is needed to download $url"
-		curl -fsSL --retry 3 --retry-delay 2 -o "$out" "$url" </dev/null ||
-			die "could not download $url"
-		;;
-	*) cp -- "$url" "$out" || die "could not read $url" ;;
+	local url="$1" out="$2" err="$2.err" status="" rc=0
+	if [ "${url#file://}" != "$url" ]; then
+		cp -- "${url#file://}" "$out" 2>"$err" || die "download failed: $url: $(tail -n1 "$err")"
+		return
+	elif command -v curl >/dev/null 2>&1; then
+		status="$(curl -sSL --retry 2 --connect-timeout 30 -o "$out" -w '%{http_code}' "$url" 2>"$err" </dev/null)" || rc=$?
+	elif command -v wget >/dev/null 2>&1; then
+		wget -nv -S --tries=2 --timeout=30 -O "$out" "$url" 2>"$err" </dev/null || rc=$?
+		status="$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$err" | tail -n1)"
+	else
+		die "neither curl nor wget is installed: install one (apt-get install curl)"
+	fi
+	case "$status" in
+	2??) [ "$rc" -ne 0 ] || return 0 ;;
+	"" | 000) ;;
+	*) die "download failed: $url: HTTP $status" ;;
 	esac
+	die "download failed: $url: $(grep -v '^ ' "$err" | tail -n1)"
 }
 
 run_release() {
 	local arch="$1"
 	shift
-	local url sha
-	if [ -n "${HUBCFG_BINARY_URL:-}" ]; then
-		url="$HUBCFG_BINARY_URL"
-		sha="${HUBCFG_BINARY_SHA256:-}"
-		[ -n "$sha" ] || die "HUBCFG_BINARY_URL is set but HUBCFG_BINARY_SHA256 is not; set it to the binary's sha256"
-	else
-		local base="${HUBCFG_RELEASE_URL:-$DEFAULT_RELEASE_URL}"
-		[ "$base" != "$DEFAULT_RELEASE_URL" ] ||
-			die "no hubcfg release location is configured yet; set HUBCFG_RELEASE_URL (a base URL with hubcfg-$arch-linux and hubcfg-$arch-linux.sha256), or HUBCFG_BINARY_URL and HUBCFG_BINARY_SHA256"
-		url="${base%/}/hubcfg-$arch-linux"
-		sha=""
-	fi
+	[ -n "$RELEASE_VERSION" ] ||
+		die "this bootstrap.sh names no release: use the one published with a release (scripts/release writes it into dist/), or run it inside a hubcfg checkout to build from source"
+	local sha="$RELEASE_SHA256_x86_64"
+	[ "$arch" = x86_64 ] || sha="$RELEASE_SHA256_aarch64"
+	[ -n "$sha" ] || die "hubcfg $RELEASE_VERSION has no $arch build"
+	local base="${HUBCFG_RELEASE_URL:-$RELEASE_URL}"
+	local name="hubcfg-$RELEASE_VERSION-$arch-linux"
+	local url="${base%/}/$name.tar.gz"
 
 	local work
 	work="$(mktemp -d "${TMPDIR:-/tmp}/hubcfg-bootstrap.XXXXXX")"
 	# shellcheck disable=SC2064 # expand now: $work is local
 	trap "rm -rf -- '$work'" EXIT
-	if [ -z "$sha" ]; then
-		fetch "$url.sha256" "$work/hubcfg.sha256"
-		sha="$(cut -d' ' -f1 <"$work/hubcfg.sha256")"
-	fi
-	sha="$(echo "$sha" | tr 'A-F' 'a-f')"
-	echo "$sha" | grep -Eq '^[0-9a-f]{64}$' || die "'$sha' is not a sha256 checksum (for $url)"
-
-	say "downloading $url"
-	fetch "$url" "$work/hubcfg"
+	say "downloading hubcfg $RELEASE_VERSION: $url"
+	fetch "$url" "$work/$name.tar.gz"
 	local actual
-	actual="$(sha256sum "$work/hubcfg" | cut -d' ' -f1)"
+	actual="$(sha256sum "$work/$name.tar.gz" | cut -d' ' -f1)"
 	[ "$actual" = "$sha" ] ||
-		die "sha256 mismatch for $url: expected $sha, got $actual; nothing was run"
-	chmod 0755 "$work/hubcfg"
-	# Not exec: the trap removes the temp copy (bootstrap installs its own).
+		die "checksum mismatch for $url: expected sha256 $sha, got $actual; nothing was installed"
+	tar -xzf "$work/$name.tar.gz" -C "$work" --no-same-owner ||
+		die "could not unpack $url"
+	[ -x "$work/$name/hubcfg" ] || die "$url holds no $name/hubcfg"
+	# Not exec: the trap removes the temp dir (bootstrap installs its own copy).
 	local rc=0
-	"$work/hubcfg" bootstrap "$@" </dev/null || rc=$?
-	[ "$rc" -ne 126 ] || die "could not execute $work/hubcfg (is $(dirname "$work") mounted noexec?); set TMPDIR to another directory"
+	"$work/$name/hubcfg" bootstrap "$@" </dev/null || rc=$?
+	[ "$rc" -ne 126 ] || die "could not execute $work/$name/hubcfg (is $(dirname "$work") mounted noexec?); set TMPDIR to another directory"
 	return "$rc"
 }
 
-main "$@"
+main "$@" --end-of-bootstrap.sh

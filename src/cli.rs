@@ -20,7 +20,7 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(
     name = "hubcfg",
-    version,
+    version = env!("HUBCFG_LONG_VERSION"),
     about = "Install and configure a Littlest JupyterHub"
 )]
 pub struct Cli {

@@ -1,215 +1,135 @@
-//! scripts/bootstrap.sh, run for real with bash against a fake release (a
-//! shell script standing in for the hubcfg binary) served from file:// URLs.
+//! scripts/bootstrap.sh, run for real with bash: a release's bootstrap.sh
+//! (written by scripts/release-bootstrap-sh) piped into `bash -s` against a
+//! fake release served over loopback HTTP, and the checkout's script
+//! building from source. The failure cases are in bootstrap_sh_errors.rs.
 
-use sha2::{Digest, Sha256};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+#[macro_use]
+mod bootstrap_fixture;
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bootstrap.sh");
-const FAKE_HUBCFG: &str = "#!/bin/sh\necho \"fake hubcfg $*\"\n";
+use bootstrap_fixture::{
+    ROOT, Release, VERSION, arch, is_root, path_without, piped_bash, stderr_lines, text, write_exec,
+};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-fn arch() -> &'static str {
-    std::env::consts::ARCH
+fn assert_ran(r: &Release, out: &std::process::Output, args: &str) {
+    assert!(out.status.success(), "{}", text(out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("fake hubcfg bootstrap {args}")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&r.marker).unwrap().trim(),
+        format!("bootstrap {args}")
+    );
+    assert_eq!(
+        std::fs::read_dir(&r.tmp).unwrap().count(),
+        0,
+        "temp dir left"
+    );
 }
 
-fn write_exec(path: &Path, body: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, body).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+#[test]
+fn piped_release_is_downloaded_verified_unpacked_and_run() {
+    require_root!();
+    let r = Release::new();
+    let out = r.run_piped(&["--admin", "me:pass word"]);
+    assert_ran(&r, &out, "--admin me:pass word");
+    assert_eq!(
+        stderr_lines(&out),
+        [format!(
+            "bootstrap.sh: downloading hubcfg {VERSION}: {}",
+            r.tarball_url()
+        )]
+    );
+    let tarball = format!("/hubcfg-{VERSION}-{}-linux.tar.gz", arch());
+    assert_eq!(r.server.requests(), [tarball]);
 }
 
-struct Release {
-    dir: tempfile::TempDir,
-}
-
-impl Release {
-    /// The script alone (no checkout around it) and a release dir holding
-    /// the binary and its .sha256 (as `sha256sum` writes it).
-    fn new(sha_file: Option<&str>) -> Release {
-        let dir = tempfile::tempdir().unwrap();
-        let bin_name = format!("hubcfg-{}-linux", arch());
-        let rel = dir.path().join("rel");
-        write_exec(&rel.join(&bin_name), FAKE_HUBCFG);
-        let sha = hex::encode(Sha256::digest(FAKE_HUBCFG.as_bytes()));
-        let line = sha_file
-            .map(str::to_string)
-            .unwrap_or(format!("{sha}  {bin_name}\n"));
-        std::fs::write(rel.join(format!("{bin_name}.sha256")), line).unwrap();
-        std::fs::create_dir_all(dir.path().join("s")).unwrap();
-        std::fs::copy(SCRIPT, dir.path().join("s/bootstrap.sh")).unwrap();
-        Release { dir }
+#[test]
+fn wget_is_used_when_curl_is_missing() {
+    require_root!();
+    if !Path::new("/usr/bin/wget").exists() {
+        eprintln!("skipped: wget is not installed");
+        return;
     }
-    fn script(&self) -> PathBuf {
-        self.dir.path().join("s/bootstrap.sh")
-    }
-    fn base_url(&self) -> String {
-        format!("file://{}", self.dir.path().join("rel").display())
-    }
+    let r = Release::new();
+    let mut cmd = piped_bash(&["--admin", "me"]);
+    cmd.env("PATH", path_without(r.dir.path(), &["curl"], &[]));
+    let out = r.pipe(cmd, &std::fs::read(r.script()).unwrap());
+    assert_ran(&r, &out, "--admin me");
+    assert_eq!(r.server.requests().len(), 1);
 }
 
-fn bash() -> Command {
-    let mut c = Command::new("bash");
-    for var in [
-        "HUBCFG_RELEASE_URL",
-        "HUBCFG_BINARY_URL",
-        "HUBCFG_BINARY_SHA256",
-        "SUDO_USER",
+#[test]
+fn hubcfg_release_url_overrides_the_base_written_in() {
+    require_root!();
+    let r = Release::new();
+    let sha = bootstrap_fixture::sha256(
+        &std::fs::read(
+            r.dist
+                .join(format!("hubcfg-{VERSION}-{}-linux.tar.gz", arch())),
+        )
+        .unwrap(),
+    );
+    r.write_script("http://127.0.0.1:9/not-here", &sha, arch());
+    let script = std::fs::read(r.script()).unwrap();
+    for base in [r.server.url.clone(), format!("file://{}", r.dist.display())] {
+        let _ = std::fs::remove_file(&r.marker);
+        let mut cmd = piped_bash(&["--admin", "me"]);
+        cmd.env("HUBCFG_RELEASE_URL", format!("{base}/"));
+        let out = r.pipe(cmd, &script);
+        assert_ran(&r, &out, "--admin me");
+    }
+    assert_eq!(r.server.requests().len(), 1, "only the http:// run asks it");
+}
+
+#[test]
+fn the_release_script_runs_from_a_file_too() {
+    require_root!();
+    let r = Release::new();
+    let out = Command::new("bash")
+        .arg(r.script())
+        .args(["--admin", "me", "--skip-os-check"])
+        .env("TMPDIR", &r.tmp)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ran(&r, &out, "--admin me --skip-os-check");
+}
+
+#[test]
+fn release_settings_writer_refuses_bad_values() {
+    let writer = format!("{ROOT}/scripts/release-bootstrap-sh");
+    let sha = "a".repeat(64);
+    for (args, message) in [
+        (["1 2", "http://h", "", ""], "'1 2' is not a version"),
+        (["1.0", "ftp://h", "", ""], "'ftp://h' is not a base URL"),
+        (["1.0", "http://h/$x", "", ""], "is not a base URL"),
+        (["1.0", "http://h", "abc", ""], "'abc' is not a sha256"),
+        (
+            ["1.0", "http://h", sha.as_str(), "ABC"],
+            "'ABC' is not a sha256",
+        ),
     ] {
-        c.env_remove(var);
+        let out = Command::new(&writer).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).contains(message), "{}", text(&out));
     }
-    c.stdin(Stdio::null());
-    c
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-/// Most cases need root (the script insists on it).
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!(
-                "skipped: bootstrap.sh refuses to run without root, and this test is not root"
-            );
-            return;
-        }
-    };
-}
-
-#[test]
-fn release_binary_is_verified_and_run_with_the_arguments() {
-    require_root!();
-    let r = Release::new(None);
-    let out = bash()
-        .arg(r.script())
-        .args(["--admin", "me:pass word"])
-        .env("HUBCFG_RELEASE_URL", r.base_url())
+    let out = Command::new(&writer)
+        .args(["1.0-rc1", "https://h/x/", &sha, ""])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "fake hubcfg bootstrap --admin me:pass word"
-    );
-}
-
-#[test]
-fn piped_script_works_like_curl_pipe_bash() {
-    require_root!();
-    let r = Release::new(None);
-    let mut child = bash()
-        .args(["-s", "--", "--admin", "me"])
-        .env("HUBCFG_RELEASE_URL", r.base_url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(std::fs::read(SCRIPT).unwrap().as_slice())
-            .unwrap();
+    let script = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "RELEASE_URL=\"https://h/x\"",
+        "RELEASE_VERSION=\"1.0-rc1\"",
+        &format!("RELEASE_SHA256_x86_64=\"{sha}\""),
+        "RELEASE_SHA256_aarch64=\"\"",
+    ] {
+        assert_eq!(script.lines().filter(|l| l == &line).count(), 1, "{line}");
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "fake hubcfg bootstrap --admin me"
-    );
-}
-
-#[test]
-fn wrong_checksum_runs_nothing() {
-    require_root!();
-    let r = Release::new(Some(&format!("{}  x\n", "0".repeat(64))));
-    let out = bash()
-        .arg(r.script())
-        .env("HUBCFG_RELEASE_URL", r.base_url())
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("sha256 mismatch"), "{}", text(&out));
-    assert!(!text(&out).contains("fake hubcfg"), "{}", text(&out));
-}
-
-#[test]
-fn binary_override_needs_its_checksum_and_accepts_a_path() {
-    require_root!();
-    let r = Release::new(None);
-    let bin = r.dir.path().join(format!("rel/hubcfg-{}-linux", arch()));
-    let out = bash()
-        .arg(r.script())
-        .env("HUBCFG_BINARY_URL", &bin)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("HUBCFG_BINARY_SHA256"),
-        "{}",
-        text(&out)
-    );
-
-    let sha = hex::encode(Sha256::digest(FAKE_HUBCFG.as_bytes())).to_uppercase();
-    let out = bash()
-        .arg(r.script())
-        .arg("--skip-os-check")
-        .env("HUBCFG_BINARY_URL", &bin)
-        .env("HUBCFG_BINARY_SHA256", sha)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("fake hubcfg bootstrap --skip-os-check"),
-        "{}",
-        text(&out)
-    );
-}
-
-#[test]
-fn without_a_release_location_it_says_what_to_set() {
-    require_root!();
-    let r = Release::new(None);
-    let out = bash().arg(r.script()).output().unwrap();
-    assert!(!out.status.success());
-    assert!(text(&out).contains("HUBCFG_RELEASE_URL"), "{}", text(&out));
-}
-
-#[test]
-fn unsupported_arch_is_one_clear_line() {
-    require_root!();
-    let r = Release::new(None);
-    let fakebin = r.dir.path().join("fakebin");
-    write_exec(&fakebin.join("uname"), "#!/bin/sh\necho riscv64\n");
-    let path = format!(
-        "{}:{}",
-        fakebin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = bash()
-        .arg(r.script())
-        .env("PATH", path)
-        .env("HUBCFG_RELEASE_URL", r.base_url())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("unsupported machine architecture 'riscv64'"),
-        "{}",
-        text(&out)
-    );
 }
 
 #[test]
@@ -223,32 +143,34 @@ fn inside_a_checkout_it_builds_from_source() {
         "[package]\nname = \"hubcfg\"\nversion = \"0.1.0\"\n",
     )
     .unwrap();
-    std::fs::copy(SCRIPT, co.join("scripts/bootstrap.sh")).unwrap();
-    // A cargo that "builds" the fake binary where cargo would put it.
+    std::fs::copy(
+        format!("{ROOT}/scripts/bootstrap.sh"),
+        co.join("scripts/bootstrap.sh"),
+    )
+    .unwrap();
+    // A cargo that "builds" a fake binary where cargo would put it.
     let fakebin = dir.path().join("fakebin");
     write_exec(
         &fakebin.join("cargo"),
-        &format!(
-            "#!/bin/sh\n[ \"$*\" = 'build --release' ] || exit 9\nmkdir -p target/release\nprintf '%s' '{}' > target/release/hubcfg\nchmod 755 target/release/hubcfg\n",
-            FAKE_HUBCFG
-        ),
+        "#!/bin/sh\n[ \"$*\" = 'build --release' ] || exit 9\nmkdir -p target/release\nprintf '#!/bin/sh\\necho \"fake hubcfg $*\"\\n' > target/release/hubcfg\nchmod 755 target/release/hubcfg\n",
     );
     let path = format!(
         "{}:{}",
         fakebin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = bash()
+    let out = Command::new("bash")
         .arg(co.join("scripts/bootstrap.sh"))
         .args(["--admin", "me"])
         .env("PATH", path)
+        .env_remove("SUDO_USER")
+        .stdin(Stdio::null())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("fake hubcfg bootstrap --admin me"),
-        "{}",
-        text(&out)
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "fake hubcfg bootstrap --admin me"
     );
     assert!(
         text(&out).contains("building from source"),
@@ -258,33 +180,36 @@ fn inside_a_checkout_it_builds_from_source() {
 }
 
 #[test]
-fn not_root_without_sudo_is_refused() {
-    if !is_root() || Command::new("setpriv").arg("--help").output().is_err() {
+fn not_root_from_a_file_re_runs_itself_with_sudo() {
+    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
         eprintln!("skipped: needs root and setpriv to drop to an unprivileged user");
         return;
     }
-    let r = Release::new(None);
-    // Readable by the unprivileged user, and no sudo on its PATH.
-    std::fs::set_permissions(r.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(
-        r.dir.path().join("s"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    let r = Release::new();
+    // The unprivileged user reads the script; a fake sudo shows the re-run.
+    let fakebin = r.dir.path().join("fakebin");
+    write_exec(&fakebin.join("sudo"), "#!/bin/sh\necho \"sudo $*\"\n");
+    for d in [r.dir.path(), &r.dist, &fakebin] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg("/bin/bash")
         .arg(r.script())
-        .env("PATH", "/usr/bin:/bin")
-        .env_remove("HUBCFG_RELEASE_URL")
+        .args(["--admin", "me"])
+        .env("PATH", format!("{}:/usr/bin:/bin", fakebin.display()))
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let has_sudo = Path::new("/usr/bin/sudo").exists() || Path::new("/bin/sudo").exists();
-    assert!(!out.status.success(), "{}", text(&out));
-    if has_sudo {
-        assert!(text(&out).contains("sudo"), "{}", text(&out));
-    } else {
-        assert!(text(&out).contains("run this as root"), "{}", text(&out));
-    }
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("sudo -- bash {} --admin me", r.script().display())
+    );
+    assert_eq!(
+        stderr_lines(&out),
+        ["bootstrap.sh: root is needed; re-running with sudo"]
+    );
+    assert!(!r.marker.exists());
 }

@@ -73,7 +73,7 @@ pub fn record_start(args: &BootstrapArgs, problems: &[Problem]) {
         .map(|a| crate::install::args::parse_admin(a).0)
         .collect();
     tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
+        version = env!("HUBCFG_LONG_VERSION"),
         user_env = ?args.user_env,
         ?admins,
         pip_index_url = args.pip_index_url.as_deref().unwrap_or("(pip's own config)"),

@@ -107,6 +107,7 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
     let (steps, stop_page_before) = steps();
     let total = steps.len() + 1;
     let ui = ui::Ui::new(total);
+    ui.note(&format!("hubcfg {}", env!("HUBCFG_LONG_VERSION")));
 
     // 1. Preflight: nothing is touched before it passes (not even the log).
     let facts = preflight::gather(&paths.prefix, &proxy_ports(paths), &|| {
