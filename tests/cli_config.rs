@@ -3,7 +3,6 @@
 use assert_cmd::Command;
 use predicates::str::contains;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hubcfg");
 
@@ -395,31 +394,15 @@ fn owner_and_mode_are_kept() {
 
 #[test]
 fn non_root_may_read_but_not_write() {
-    let setpriv = Path::new("/usr/bin/setpriv");
-    if !nix::unistd::geteuid().is_root() || !setpriv.exists() {
-        eprintln!(
-            "SKIPPED non_root_may_read_but_not_write: needs root and setpriv to become another user"
-        );
+    let Some(setpriv) = hub::setpriv_for("non_root_may_read_but_not_write") else {
         return;
-    }
+    };
     let hub = Hub::with_config(REALISTIC);
     for d in [hub.prefix().to_path_buf(), hub.prefix().join("config")] {
         std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     std::fs::set_permissions(hub.config(), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let as_nobody = |args: &[&str]| {
-        let mut c = Command::new(setpriv);
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            BIN,
-            "--prefix",
-        ])
-        .arg(hub.prefix())
-        .args(args);
-        c
-    };
+    let as_nobody = |args: &[&str]| hub::as_nobody(setpriv, hub.prefix(), args);
     let out = as_nobody(&["show", "http.port"]).assert();
     let out = out.get_output();
     if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("Permission denied") {
