@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that run real programs.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod server;
+
 use assert_cmd::Command;
 use std::path::Path;
 
