@@ -162,7 +162,8 @@ fn hub_starts_behind_traefik() {
             .arg(root.join("assets/jupyterhub_config.py"))
             .env("HUBCFG_HUB_CONFIG", state.join("hub-config.json"))
             .current_dir(&state),
-    );
+    )
+    .stopped_by_sigterm();
     let client = hubcfg::http::probe_client(std::time::Duration::from_secs(5)).unwrap();
     let url = format!("http://127.0.0.1:{http}/hub/api");
     let body = wait_until_ready(

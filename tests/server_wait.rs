@@ -118,3 +118,28 @@ fn a_delayed_start_starts_later_and_a_dropped_server_is_stopped() {
         Err(nix::errno::Errno::ESRCH)
     );
 }
+
+#[test]
+fn a_server_stopped_by_sigterm_gets_the_signal_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("terminated");
+    let server = Server::start(
+        "polite",
+        dir.path(),
+        sh("trap 'echo bye > \"$1\"; exit 0' TERM; touch \"$1.up\"; while :; do sleep 0.1; done")
+            .arg("sh")
+            .arg(&marker),
+    )
+    .stopped_by_sigterm();
+    let up = dir.path().join("terminated.up");
+    wait_until_ready("the trap set", Duration::from_secs(30), &[&server], || {
+        up.exists().then_some(())
+    });
+    let start = Instant::now();
+    drop(server);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "it was not SIGTERM that stopped it"
+    );
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "bye\n");
+}

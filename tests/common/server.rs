@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 pub const START: Duration = Duration::from_secs(60);
 
 /// A program started as a server; stdout and stderr go to DIR/NAME.log.
-/// Dropping it stops it: SIGTERM (so a hub stops its services), then
-/// SIGKILL if it is still there after 10 s.
+/// Dropping it kills it (SIGKILL), or see `stopped_by_sigterm`.
 pub struct Server {
     name: String,
     log: PathBuf,
     child: RefCell<Child>,
+    sigterm: bool,
 }
 
 impl Server {
@@ -37,7 +37,16 @@ impl Server {
             name: name.to_string(),
             log: log_path,
             child: RefCell::new(child),
+            sigterm: false,
         }
+    }
+
+    /// Dropping it sends SIGTERM (so a hub stops the services it started),
+    /// then SIGKILL if it is still there after 10 s. (Traefik, busy with
+    /// ACME, lingers for those 10 s: the others are just killed.)
+    pub fn stopped_by_sigterm(mut self) -> Server {
+        self.sigterm = true;
+        self
     }
 
     pub fn id(&self) -> u32 {
@@ -94,6 +103,11 @@ impl Drop for Server {
         use nix::unistd::Pid;
         let child = self.child.get_mut();
         if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        if !self.sigterm {
+            let _ = child.kill();
+            let _ = child.wait();
             return;
         }
         let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
