@@ -10,6 +10,8 @@
 
 mod common;
 use common::free_port;
+use common::server::{Server, wait_until_ready};
+use common::traefik::start_traefik;
 
 use std::path::{Path, PathBuf};
 
@@ -119,26 +121,6 @@ letsencrypt.staging = true
     );
 }
 
-/// A child process stopped with SIGTERM (so JupyterHub stops its managed
-/// services), then SIGKILL if it lingers.
-struct Stopped(std::process::Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
-        let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGTERM);
-        for _ in 0..150 {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The real hub, configured only by the glue and the rendered JSON, starts
 /// with an external Traefik configured only by the rendered TOML, registers
 /// its route through Traefik's authenticated API, and answers through the
@@ -147,10 +129,6 @@ impl Drop for Stopped {
 #[ignore = "needs HUBCFG_GLUE_PYTHON (a venv with the hub packages) and HUBCFG_TRAEFIK_BIN"]
 fn hub_starts_behind_traefik() {
     let python = glue_python();
-    let traefik = match std::env::var_os("HUBCFG_TRAEFIK_BIN") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => panic!("HUBCFG_TRAEFIK_BIN is not set: point it at a Traefik v3 binary"),
-    };
     let venv = python
         .parent()
         .and_then(Path::parent)
@@ -173,56 +151,42 @@ fn hub_starts_behind_traefik() {
         &format!("[http]\naddress = \"127.0.0.1\"\nport = {http}\n[traefik_api]\nport = {api}\n"),
     );
     let state = prefix.join("state");
-    let log = |name: &str| std::fs::File::create(prefix.join(name)).unwrap();
-    let _traefik = Stopped(
-        std::process::Command::new(&traefik)
-            .arg("--configfile")
-            .arg(state.join("traefik.toml"))
-            .stdout(log("traefik.log"))
-            .stderr(log("traefik.err"))
-            .spawn()
-            .expect("starting traefik"),
-    );
+    // The hub asks Traefik's API for its routes as it starts: Traefik first.
+    let traefik = start_traefik(prefix, &[], &[http, api]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let _hub = Stopped(
+    let hub = Server::start(
+        "hub",
+        prefix,
         std::process::Command::new(&python)
             .args(["-m", "jupyterhub", "-f"])
             .arg(root.join("assets/jupyterhub_config.py"))
             .env("HUBCFG_HUB_CONFIG", state.join("hub-config.json"))
-            .current_dir(&state)
-            .stdout(log("hub.log"))
-            .stderr(log("hub.err"))
-            .spawn()
-            .expect("starting jupyterhub"),
-    );
+            .current_dir(&state),
+    )
+    .stopped_by_sigterm();
     let client = hubcfg::http::probe_client(std::time::Duration::from_secs(5)).unwrap();
     let url = format!("http://127.0.0.1:{http}/hub/api");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let body = loop {
-        if let Ok(r) = client.get(&url).send()
-            && r.status() == 200
-        {
-            break r.text().unwrap();
-        }
-        if std::time::Instant::now() > deadline {
-            let read = |n: &str| std::fs::read_to_string(prefix.join(n)).unwrap_or_default();
-            panic!(
-                "{url} never answered 200\n--- hub.err\n{}\n--- traefik.log\n{}",
-                read("hub.err"),
-                read("traefik.log")
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    };
+    let body = wait_until_ready(
+        &format!("{url} answering 200 through Traefik"),
+        std::time::Duration::from_secs(120),
+        &[&hub, &traefik],
+        || {
+            let r = client.get(&url).send().map_err(|e| e.to_string())?;
+            if r.status() != 200 {
+                return Err(format!("answered {}", r.status()));
+            }
+            r.text().map_err(|e| e.to_string())
+        },
+    );
     assert!(body.contains("\"version\""), "{body}");
     let routes = std::fs::read_to_string(state.join("rules/rules.toml")).unwrap();
     assert!(
         routes.contains(&format!("http://127.0.0.1:{hub_port}")),
         "{routes}"
     );
-    let hub_err = std::fs::read_to_string(prefix.join("hub.err")).unwrap();
+    let hub_log = std::fs::read_to_string(hub.log_path()).unwrap();
     assert!(
-        hub_err.contains("Starting service 'cull-idle'"),
-        "culler not started:\n{hub_err}"
+        hub_log.contains("Starting service 'cull-idle'"),
+        "culler not started:\n{hub_log}"
     );
 }

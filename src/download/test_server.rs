@@ -25,6 +25,8 @@ pub struct TestServer {
 impl TestServer {
     pub fn start(script: Vec<Reply>) -> TestServer {
         assert!(!script.is_empty(), "a test server needs at least one reply");
+        // Ready before this returns: a bound listener already listens, and
+        // the kernel queues connections until the thread accepts them.
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let hits = Arc::new(AtomicUsize::new(0));

@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests that run real programs.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod acme;
+pub mod server;
+pub mod tls;
+pub mod traefik;
+
 use assert_cmd::Command;
 use std::path::Path;
 
