@@ -16,9 +16,8 @@ fn lock_file(hub: &Hub) -> PathBuf {
 
 /// Runs a command that must fail (any code) without a panic; its stderr.
 fn refused(hub: &Hub, args: &[&str]) -> String {
-    let out = hub.cmd(args).output().unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(!out.status.success(), "{args:?} succeeded: {err}");
+    let (ok, _, err) = hub.run(args);
+    assert!(!ok, "{args:?} succeeded: {err}");
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     err
 }

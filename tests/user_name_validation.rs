@@ -2,50 +2,10 @@
 //! (naming the key and the value); names that get a hashed unix account are
 //! accepted with a note naming that account.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-struct Hub(TempDir);
-
-impl Hub {
-    fn new() -> Hub {
-        Hub(tempfile::tempdir().unwrap())
-    }
-
-    fn config(&self) -> PathBuf {
-        self.0.path().join("config/config.toml")
-    }
-
-    fn with_config(text: &str) -> Hub {
-        let hub = Hub::new();
-        std::fs::create_dir_all(hub.config().parent().unwrap()).unwrap();
-        std::fs::write(hub.config(), text).unwrap();
-        hub
-    }
-
-    /// (success, stdout, stderr)
-    fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::cargo_bin("hubcfg")
-            .unwrap()
-            .env_remove("HUBCFG_PREFIX")
-            .env_remove("TLJH_INSTALL_PREFIX")
-            .arg("--prefix")
-            .arg(self.0.path())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn file(&self) -> Option<String> {
-        std::fs::read_to_string(self.config()).ok()
-    }
-}
+#[path = "common/hub.rs"]
+mod hub;
+use hub::Hub;
+use std::path::Path;
 
 fn exists(p: &Path) -> bool {
     p.exists()

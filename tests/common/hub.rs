@@ -57,6 +57,21 @@ impl Hub {
         c
     }
 
+    /// Runs a command, whatever its outcome: (success, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = self.cmd(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The config file's text, if it exists.
+    pub fn file(&self) -> Option<String> {
+        std::fs::read_to_string(self.config()).ok()
+    }
+
     /// Runs a command that must succeed; returns its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         self.ok_all(args).stdout
