@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod edit;
 pub mod file;
+pub mod load;
 pub mod lock;
 pub mod output;
 pub mod show;

@@ -2,6 +2,7 @@
 //! effective config with every secret masked.
 
 use crate::config::commands::Opts;
+use crate::config::load::Loaded;
 use crate::config::output::{
     collect_nulls, describe, display_scalar_or_toml, out_text, print_json, print_value, safe_error,
 };
@@ -86,12 +87,8 @@ pub(super) fn not_set(key: &str, config: &Path) -> Error {
 }
 
 fn show_effective(opts: &Opts, key: Option<&str>) -> Result<()> {
-    // Parse first for a `config.toml:LINE:COL` error on a broken file.
-    file::parse(
-        &opts.config_path,
-        &file::read(&opts.config_path)?.unwrap_or_default(),
-    )?;
-    let mut eff = crate::render::load_effective_to_show(&opts.paths, &opts.config_path)?;
+    let loaded = Loaded::read(&opts.config_path)?;
+    let mut eff = effective::load::tree_to_show(&opts.paths, &loaded)?;
     effective::mask_secrets(&mut eff);
     match key {
         None if opts.json => print_json(&eff),

@@ -1,5 +1,5 @@
 //! Checking config values against the schema. Pure: JSON values in,
-//! problems out (config.toml is converted with `effective::toml_to_json`).
+//! problems out (config.toml is converted once, by `config::load`).
 //!
 //! Commands validate fully what they change and report, without blocking,
 //! problems elsewhere in the file, so one old bad key does not block
@@ -291,7 +291,7 @@ fn walk(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Vec<Proble
             }
         } else if schema::is_free_form(&path) {
             // Passed through to JupyterHub as is.
-        } else if schema::is_table(&path) || is_auth_class(&path) {
+        } else if schema::is_table(&path) || schema::is_auth_class(&path) {
             match v.as_object() {
                 Some(inner) => walk(inner, &path, out),
                 None => out.push(Problem::error(
@@ -316,11 +316,6 @@ fn walk_unknown(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Ve
             None => out.push(unknown_key(&path)),
         }
     }
-}
-
-fn is_auth_class(path: &str) -> bool {
-    path.strip_prefix("auth.")
-        .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
 }
 
 /// Warnings about settings that are each valid: ones that do not work

@@ -5,44 +5,21 @@
 //! the first write, and a file is only rewritten when its bytes change.
 
 pub mod files;
-mod get;
 pub mod hub;
 pub mod merge;
 pub mod routes;
 pub mod traefik;
 
-use crate::effective::{self, Secrets};
+use crate::config::load::Loaded;
+use crate::effective;
 use crate::error::{Context, Error, Result};
 use crate::fsutil::Outcome;
 use crate::paths::Paths;
-use std::path::Path;
-
-/// The user's config.toml (missing file = empty) merged with defaults and
-/// the secrets in state/.
-pub fn load_effective(paths: &Paths, config_path: &Path) -> Result<serde_json::Value> {
-    effective_with(config_path, &load_secrets(paths)?)
-}
-
-fn effective_with(config_path: &Path, secrets: &Secrets) -> Result<serde_json::Value> {
-    Ok(effective::effective(&read_user(config_path)?, secrets))
-}
-
-/// config.toml as JSON; a missing file is empty.
-fn read_user(config_path: &Path) -> Result<serde_json::Value> {
-    let user = match fs_err::read_to_string(config_path) {
-        Ok(t) => t
-            .parse::<toml::Table>()
-            .map_err(|e| Error::new(format!("{} is not valid TOML: {e}", config_path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(effective::toml_to_json(&user))
-}
 
 /// Keys in config.toml that nothing reads. Ignored rather than refused so a
 /// stray key cannot keep the hub from starting (TLJH's W13).
-fn unknown_key_warnings(config_path: &Path, user: &serde_json::Value) -> Vec<String> {
-    effective::unknown_keys(user)
+fn unknown_key_warnings(loaded: &Loaded) -> Vec<String> {
+    effective::unknown_keys(&loaded.user())
         .into_iter()
         .map(|k| {
             let hint = crate::schema::suggest(&k)
@@ -50,41 +27,10 @@ fn unknown_key_warnings(config_path: &Path, user: &serde_json::Value) -> Vec<Str
                 .unwrap_or_default();
             format!(
                 "{}: unknown key {k} is ignored{hint}",
-                config_path.display()
+                loaded.path.display()
             )
         })
         .collect()
-}
-
-/// Like [`load_effective`], for showing only: a state/ secret this user may
-/// not read (state/ is root's) counts as set, with the mask as its value, so
-/// reading a readable config needs no root. Never render from it.
-pub fn load_effective_to_show(paths: &Paths, config_path: &Path) -> Result<serde_json::Value> {
-    let traefik_api_password = match read_api_secret(paths) {
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(effective::MASK.into()),
-        other => other?,
-    };
-    effective_with(
-        config_path,
-        &Secrets {
-            traefik_api_password,
-        },
-    )
-}
-
-pub fn load_secrets(paths: &Paths) -> Result<Secrets> {
-    Ok(Secrets {
-        traefik_api_password: read_api_secret(paths)?,
-    })
-}
-
-/// state/traefik-api.secret, trimmed; missing or empty is None.
-fn read_api_secret(paths: &Paths) -> std::io::Result<Option<String>> {
-    match fs_err::read_to_string(paths.traefik_api_secret()) {
-        Ok(s) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 /// The JupyterHub glue, installed as `Paths::jupyterhub_config_py`.
@@ -101,7 +47,7 @@ struct Plan {
 
 impl Plan {
     fn build(paths: &Paths, with_hub: bool) -> Result<Plan> {
-        let mut secrets = load_secrets(paths)?;
+        let mut secrets = effective::load_secrets(paths)?;
         let new_secret = match secrets.traefik_api_password {
             Some(_) => None,
             None => Some(files::new_api_secret()?),
@@ -109,10 +55,9 @@ impl Plan {
         if new_secret.is_some() {
             secrets.traefik_api_password.clone_from(&new_secret);
         }
-        let config_path = paths.config_toml();
-        let user = read_user(&config_path)?;
-        let mut warnings = unknown_key_warnings(&config_path, &user);
-        let eff = effective::effective(&user, &secrets);
+        let loaded = Loaded::installed(paths)?;
+        let mut warnings = unknown_key_warnings(&loaded);
+        let eff = effective::load::typed(&loaded, &secrets)?;
         warnings.extend(traefik::warnings(&eff));
         let snippets = files::read_snippets(&paths.traefik_config_d())?;
         let traefik = traefik::render(&eff, paths, &snippets)?;
@@ -249,7 +194,7 @@ pub fn retarget_routes(paths: &Paths) -> Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e.into()),
     };
-    let eff = load_effective(paths, &paths.config_toml())?;
+    let eff = effective::load(paths)?;
     let entrypoint = traefik::route_entrypoint(&eff)?;
     match routes::retarget(&text, entrypoint).context(|| path.display().to_string())? {
         Some(new) => {
@@ -269,6 +214,7 @@ pub fn write_traefik(paths: &Paths) -> Result<Written> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
 
     fn prefix() -> (tempfile::TempDir, Paths) {
         let dir = tempfile::tempdir().unwrap();
@@ -299,14 +245,13 @@ mod tests {
         }
         assert_eq!(mode(&paths.state_dir()), 0o700);
         assert_eq!(mode(&paths.rules_dir()), 0o700);
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(paths.hub_config_json()).unwrap())
-                .unwrap();
+        let json = std::fs::read_to_string(paths.hub_config_json()).unwrap();
         let secret = std::fs::read_to_string(paths.traefik_api_secret()).unwrap();
         assert_eq!(secret.trim().len(), 64);
-        assert_eq!(
-            json["traits"]["TraefikProxy"]["traefik_api_password"],
-            serde_json::json!(secret.trim())
+        // The only traefik_api_password trait is TraefikProxy's.
+        assert!(
+            json.contains(&format!("\"traefik_api_password\": \"{}\"", secret.trim())),
+            "{json}"
         );
         let before = std::fs::metadata(paths.traefik_toml())
             .unwrap()

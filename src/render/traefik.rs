@@ -3,13 +3,13 @@
 //! text out. JupyterHub's own routes live in `state/rules/rules.toml`, which
 //! jupyterhub-traefik-proxy owns; nothing here touches it.
 
-use super::get;
 use super::merge::{self, Snippet};
+use crate::effective::Effective;
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 use base64::Engine;
-use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
+use toml::{Table, Value};
 
 pub const HTTP_ENTRYPOINT: &str = "http";
 pub const HTTPS_ENTRYPOINT: &str = "https";
@@ -49,14 +49,13 @@ pub enum Https {
 
 /// The https settings, refusing incomplete or ambiguous ones with the
 /// missing keys named.
-pub fn https(eff: &Value) -> Result<Https> {
-    if !get::boolean(eff, "https.enabled")? {
+pub fn https(eff: &Effective) -> Result<Https> {
+    let https = &eff.https;
+    if !https.enabled {
         return Ok(Https::Off);
     }
-    let cert = get::string(eff, "https.tls.cert")?;
-    let key = get::string(eff, "https.tls.key")?;
-    let email = get::string(eff, "https.letsencrypt.email")?;
-    let domains = get::strings(eff, "https.letsencrypt.domains")?;
+    let (cert, key) = (&https.tls.cert, &https.tls.key);
+    let (email, domains) = (&https.letsencrypt.email, &https.letsencrypt.domains);
     let manual = !cert.is_empty() || !key.is_empty();
     let acme = !email.is_empty() || !domains.is_empty();
     let missing = |names: &[(&str, bool)]| -> Vec<String> {
@@ -107,8 +106,8 @@ pub fn https(eff: &Value) -> Result<Https> {
             }
             Ok(Https::LetsEncrypt {
                 email: email.to_string(),
-                domains,
-                staging: get::boolean(eff, "https.letsencrypt.staging")?,
+                domains: domains.clone(),
+                staging: https.letsencrypt.staging,
             })
         }
     }
@@ -127,7 +126,7 @@ fn incomplete(missing: &[String]) -> Error {
 
 /// `addr:port` as Traefik wants it: empty address = all interfaces, IPv6 in brackets.
 /// The entrypoint the hub's routes live on: https when it is on.
-pub fn route_entrypoint(eff: &Value) -> Result<&'static str> {
+pub fn route_entrypoint(eff: &Effective) -> Result<&'static str> {
     Ok(match https(eff)? {
         Https::Off => HTTP_ENTRYPOINT,
         _ => HTTPS_ENTRYPOINT,
@@ -153,11 +152,10 @@ pub struct Api {
     pub password: String,
 }
 
-pub fn api(eff: &Value, paths: &Paths) -> Result<Api> {
-    let ip = get::string(eff, "traefik_api.ip")?;
-    let port = get::port(eff, "traefik_api.port")?;
-    let username = get::string(eff, "traefik_api.username")?;
-    let password = get::string(eff, "traefik_api.password")?;
+pub fn api(eff: &Effective, paths: &Paths) -> Result<Api> {
+    let t = &eff.traefik_api;
+    let (ip, port) = (t.ip.as_str(), t.port.get());
+    let (username, password) = (&t.username, &t.password);
     if username.is_empty() || username.contains(':') {
         return Err(Error::new(format!(
             "traefik_api.username {username:?} must be non-empty and contain no ':'"
@@ -182,8 +180,8 @@ pub fn api(eff: &Value, paths: &Paths) -> Result<Api> {
     Ok(Api {
         listen: listen_address(ip, port),
         url: format!("http://{host}:{port}"),
-        username: username.to_string(),
-        password: password.to_string(),
+        username: username.clone(),
+        password: password.clone(),
     })
 }
 
@@ -199,105 +197,214 @@ pub fn htpasswd_sha(username: &str, password: &str) -> String {
     )
 }
 
+/// A TOML table from key/value pairs.
+fn table<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Table(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+fn strings<S: AsRef<str>>(items: &[S]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(s.as_ref())).collect())
+}
+
+fn path(p: std::path::PathBuf) -> Value {
+    Value::from(p.to_string_lossy().into_owned())
+}
+
+fn into_table(v: Value) -> Table {
+    match v {
+        Value::Table(t) => t,
+        _ => unreachable!("built by table()"),
+    }
+}
+
 /// The static config before `traefik_config.d` snippets are merged in.
-pub fn static_config(eff: &Value, paths: &Paths) -> Result<toml::Table> {
+pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
     let api = api(eff, paths)?;
-    let timeouts = json!({"respondingTimeouts": {"idleTimeout": "10m"}});
-    let mut entry_points = serde_json::Map::new();
-    let mut http = json!({
-        "address": listen_address(get::string(eff, "http.address")?, get::port(eff, "http.port")?),
-        "transport": timeouts,
-    });
+    let timeouts = || table([("respondingTimeouts", table([("idleTimeout", "10m".into())]))]);
+    let listen = |address: &str, port: std::num::NonZeroU16| {
+        Value::from(listen_address(address, port.get()))
+    };
+    let mut entry_points = Table::new();
+    let mut http = into_table(table([
+        ("address", listen(&eff.http.address, eff.http.port)),
+        ("transport", timeouts()),
+    ]));
     if https != Https::Off {
-        http["http"] =
-            json!({"redirections": {"entryPoint": {"to": HTTPS_ENTRYPOINT, "scheme": "https"}}});
-        let mut tls = json!({"options": "default"});
+        http.insert(
+            "http".into(),
+            table([(
+                "redirections",
+                table([(
+                    "entryPoint",
+                    table([("to", HTTPS_ENTRYPOINT.into()), ("scheme", "https".into())]),
+                )]),
+            )]),
+        );
+        let mut tls = into_table(table([("options", "default".into())]));
         if let Https::LetsEncrypt { domains, .. } = &https {
-            tls["certResolver"] = json!(LE_RESOLVER);
-            tls["domains"] = json!([{"main": domains[0], "sans": domains[1..]}]);
+            tls.insert("certResolver".into(), LE_RESOLVER.into());
+            tls.insert(
+                "domains".into(),
+                Value::Array(vec![table([
+                    ("main", domains[0].as_str().into()),
+                    ("sans", strings(&domains[1..])),
+                ])]),
+            );
         }
         entry_points.insert(
             HTTPS_ENTRYPOINT.into(),
-            json!({
-                "address": listen_address(get::string(eff, "https.address")?, get::port(eff, "https.port")?),
-                "transport": timeouts,
-                "http": {"tls": tls},
-            }),
+            table([
+                ("address", listen(&eff.https.address, eff.https.port)),
+                ("transport", timeouts()),
+                ("http", table([("tls", Value::Table(tls))])),
+            ]),
         );
     }
-    entry_points.insert(HTTP_ENTRYPOINT.into(), http);
-    entry_points.insert(API_ENTRYPOINT.into(), json!({"address": api.listen}));
+    entry_points.insert(HTTP_ENTRYPOINT.into(), Value::Table(http));
+    entry_points.insert(
+        API_ENTRYPOINT.into(),
+        table([("address", api.listen.into())]),
+    );
 
-    let mut root = json!({
-        "global": {"checkNewVersion": false, "sendAnonymousUsage": false},
-        "log": {"level": "INFO"},
-        "accessLog": {
-            "format": "json",
-            "filters": {"statusCodes": ["500-999"]},
-            "fields": {"headers": {"names": {
-                "Authorization": "redact",
-                "Cookie": "redact",
-                "Set-Cookie": "redact",
-                "X-Xsrftoken": "redact",
-            }}},
-        },
-        "api": {"dashboard": true},
-        "providers": {
-            "providersThrottleDuration": "0s",
-            "file": {"directory": paths.rules_dir().to_string_lossy(), "watch": true},
-        },
-        "entryPoints": entry_points,
-    });
+    let redact = || Value::from("redact");
+    let mut root = into_table(table([
+        (
+            "global",
+            table([
+                ("checkNewVersion", false.into()),
+                ("sendAnonymousUsage", false.into()),
+            ]),
+        ),
+        ("log", table([("level", "INFO".into())])),
+        (
+            "accessLog",
+            table([
+                ("format", "json".into()),
+                ("filters", table([("statusCodes", strings(&["500-999"]))])),
+                (
+                    "fields",
+                    table([(
+                        "headers",
+                        table([(
+                            "names",
+                            table([
+                                ("Authorization", redact()),
+                                ("Cookie", redact()),
+                                ("Set-Cookie", redact()),
+                                ("X-Xsrftoken", redact()),
+                            ]),
+                        )]),
+                    )]),
+                ),
+            ]),
+        ),
+        ("api", table([("dashboard", true.into())])),
+        (
+            "providers",
+            table([
+                ("providersThrottleDuration", "0s".into()),
+                (
+                    "file",
+                    table([
+                        ("directory", path(paths.rules_dir())),
+                        ("watch", true.into()),
+                    ]),
+                ),
+            ]),
+        ),
+        ("entryPoints", Value::Table(entry_points)),
+    ]));
     if let Https::LetsEncrypt { email, staging, .. } = &https {
-        let mut acme = json!({
-            "email": email,
-            "storage": paths.acme_json().to_string_lossy(),
-            "tlsChallenge": {},
-        });
+        let mut acme = into_table(table([
+            ("email", email.as_str().into()),
+            ("storage", path(paths.acme_json())),
+            ("tlsChallenge", Value::Table(Table::new())),
+        ]));
         if *staging {
-            acme["caServer"] = json!(LE_STAGING);
+            acme.insert("caServer".into(), LE_STAGING.into());
         }
-        root["certificatesResolvers"] = json!({ LE_RESOLVER: {"acme": acme} });
+        root.insert(
+            "certificatesResolvers".into(),
+            table([(LE_RESOLVER, table([("acme", Value::Table(acme))]))]),
+        );
     }
-    Ok(to_table(&root))
+    Ok(root)
 }
 
 /// hubcfg's dynamic config: the authenticated API router, and TLS settings.
-pub fn dynamic_config(eff: &Value, paths: &Paths) -> Result<toml::Table> {
+pub fn dynamic_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
     let api = api(eff, paths)?;
-    let mut root = json!({
-        "http": {
-            "routers": {API_ROUTER: {
-                "rule": "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
-                "entryPoints": [API_ENTRYPOINT],
-                "service": "api@internal",
-                "middlewares": [API_AUTH_MIDDLEWARE],
-            }},
-            "middlewares": {API_AUTH_MIDDLEWARE: {"basicAuth": {
-                "users": [htpasswd_sha(&api.username, &api.password)],
-            }}},
-        },
-    });
+    let mut root = into_table(table([(
+        "http",
+        table([
+            (
+                "routers",
+                table([(
+                    API_ROUTER,
+                    table([
+                        (
+                            "rule",
+                            "PathPrefix(`/api`) || PathPrefix(`/dashboard`)".into(),
+                        ),
+                        ("entryPoints", strings(&[API_ENTRYPOINT])),
+                        ("service", "api@internal".into()),
+                        ("middlewares", strings(&[API_AUTH_MIDDLEWARE])),
+                    ]),
+                )]),
+            ),
+            (
+                "middlewares",
+                table([(
+                    API_AUTH_MIDDLEWARE,
+                    table([(
+                        "basicAuth",
+                        table([(
+                            "users",
+                            strings(&[htpasswd_sha(&api.username, &api.password)]),
+                        )]),
+                    )]),
+                )]),
+            ),
+        ]),
+    )]));
     if https != Https::Off {
-        root["tls"] = json!({"options": {"default": {
-            "minVersion": "VersionTLS12",
-            "cipherSuites": CIPHER_SUITES,
-        }}});
+        let mut tls = into_table(table([(
+            "options",
+            table([(
+                "default",
+                table([
+                    ("minVersion", "VersionTLS12".into()),
+                    ("cipherSuites", strings(&CIPHER_SUITES)),
+                ]),
+            )]),
+        )]));
+        if let Https::Manual { cert, key } = &https {
+            tls.insert(
+                "stores".into(),
+                table([(
+                    "default",
+                    table([(
+                        "defaultCertificate",
+                        table([
+                            ("certFile", cert.as_str().into()),
+                            ("keyFile", key.as_str().into()),
+                        ]),
+                    )]),
+                )]),
+            );
+        }
+        root.insert("tls".into(), Value::Table(tls));
     }
-    if let Https::Manual { cert, key } = &https {
-        root["tls"]["stores"] =
-            json!({"default": {"defaultCertificate": {"certFile": cert, "keyFile": key}}});
-    }
-    Ok(to_table(&root))
+    Ok(root)
 }
 
 /// Settings that render but probably do not do what the user wants.
-pub fn warnings(eff: &Value) -> Vec<String> {
+pub fn warnings(eff: &Effective) -> Vec<String> {
     let mut out = vec![];
+    let port = eff.https.port.get();
     if let Ok(Https::LetsEncrypt { .. }) = https(eff)
-        && let Ok(port) = get::port(eff, "https.port")
         && port != 443
     {
         out.push(format!(
@@ -316,7 +423,7 @@ pub struct Rendered {
     pub https: Https,
 }
 
-pub fn render(eff: &Value, paths: &Paths, snippets: &[Snippet]) -> Result<Rendered> {
+pub fn render(eff: &Effective, paths: &Paths, snippets: &[Snippet]) -> Result<Rendered> {
     let mut stat = static_config(eff, paths)?;
     for s in snippets {
         merge::deep_merge(&mut stat, merge::parse(s)?);
@@ -342,7 +449,7 @@ pub fn render(eff: &Value, paths: &Paths, snippets: &[Snippet]) -> Result<Render
     })
 }
 
-fn serialize(t: &toml::Table, what: &str) -> Result<String> {
+fn serialize(t: &Table, what: &str) -> Result<String> {
     let text =
         toml::to_string_pretty(t).map_err(|e| Error::new(format!("rendering {what}: {e}")))?;
     text.parse::<toml::Table>()
@@ -350,52 +457,29 @@ fn serialize(t: &toml::Table, what: &str) -> Result<String> {
     Ok(text)
 }
 
-/// JSON built with `json!` as a TOML table; nulls are dropped.
-fn to_table(v: &Value) -> toml::Table {
-    match to_toml(v) {
-        Some(toml::Value::Table(t)) => t,
-        _ => toml::Table::new(),
-    }
-}
-
-fn to_toml(v: &Value) -> Option<toml::Value> {
-    Some(match v {
-        Value::Null => return None,
-        Value::Bool(b) => toml::Value::Boolean(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => toml::Value::Integer(i),
-            None => toml::Value::Float(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => toml::Value::String(s.clone()),
-        Value::Array(a) => toml::Value::Array(a.iter().filter_map(to_toml).collect()),
-        Value::Object(o) => toml::Value::Table(
-            o.iter()
-                .filter_map(|(k, v)| to_toml(v).map(|v| (k.clone(), v)))
-                .collect(),
-        ),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::effective::{Secrets, effective};
+    use serde_json::{Value as Json, json};
     use std::path::PathBuf;
 
     fn paths() -> Paths {
         Paths::new("/opt/tljh")
     }
 
-    fn eff(user: Value) -> Value {
-        effective(
-            &user,
-            &Secrets {
-                traefik_api_password: Some("generated-secret".into()),
-            },
-        )
+    fn eff(user: Json) -> Effective {
+        typed(&user, Some("generated-secret"))
     }
 
-    fn both(user: Value) -> String {
+    fn typed(user: &Json, password: Option<&str>) -> Effective {
+        let secrets = Secrets {
+            traefik_api_password: password.map(String::from),
+        };
+        Effective::from_tree(&effective(user, &secrets)).unwrap()
+    }
+
+    fn both(user: Json) -> String {
         let r = render(&eff(user), &paths(), &[]).unwrap();
         format!(
             "--- traefik.toml\n{}--- rules/dynamic.toml\n{}",
@@ -483,7 +567,7 @@ mod tests {
         assert!(e.message.contains("line 1"), "{}", e.message);
     }
 
-    fn https_err(https: Value) -> String {
+    fn https_err(https: Json) -> String {
         let e = render(&eff(json!({"https": https})), &paths(), &[]).unwrap_err();
         e.message
     }
@@ -544,7 +628,7 @@ mod tests {
 
     #[test]
     fn empty_api_password_is_refused() {
-        let e = render(&effective(&json!({}), &Secrets::default()), &paths(), &[]).unwrap_err();
+        let e = render(&typed(&json!({}), None), &paths(), &[]).unwrap_err();
         assert!(e.message.contains("traefik-api.secret"), "{}", e.message);
     }
 

@@ -1,6 +1,16 @@
 //! The effective config: schema defaults, deep-merged with the user's
 //! config.toml, with secrets filled in. Pure: values in, values out.
 
+mod extra;
+pub mod load;
+mod secrets;
+mod types;
+
+pub use extra::{AuthClasses, Passthrough};
+pub use load::{load, load_secrets};
+pub use secrets::{MASK, is_secret_key, mask_secrets};
+pub use types::*;
+
 use crate::schema::{self, KEYS};
 use serde_json::{Map, Value};
 
@@ -71,106 +81,8 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) {
     }
 }
 
-/// What a masked value shows instead.
-pub const MASK: &str = "********";
-
-/// Words that make a key name secret, compared with the name lower-cased
-/// and without `_` and `-` (so `api_key`, `ApiKey` and `api-key` match).
-const SECRET_WORDS: &[&str] = &[
-    "secret",
-    "password",
-    "passwd",
-    "passphrase",
-    "token",
-    "apikey",
-    "credential",
-    "privatekey",
-    "cryptkey",
-];
-
-/// Key names that hold secrets without saying so: LTI11Authenticator's
-/// `consumers` maps consumer keys to their secrets.
-const SECRET_NAMES: &[&str] = &["consumers"];
-
-/// Is one key name (a path segment) secret-looking?
-pub fn is_secret_name(name: &str) -> bool {
-    let norm: String = name
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect();
-    SECRET_WORDS.iter().any(|w| norm.contains(w)) || SECRET_NAMES.contains(&norm.as_str())
-}
-
-/// The one rule for what is secret: a dotted `path` is secret when the
-/// schema marks it `secret` or when any of its segments is a secret-looking
-/// name, so everything beneath a secret key is secret too. It errs on the
-/// side of hiding (`token_url` is hidden from `show --effective`).
-pub fn is_secret_key(path: &str) -> bool {
-    schema::lookup(path).is_some_and(|k| k.secret) || path.split('.').any(is_secret_name)
-}
-
-/// Masks, for display, every value beneath a secret key anywhere in the
-/// tree: each non-empty string and each number becomes [`MASK`], in lists
-/// and tables leaf by leaf (table keys stay). Empty strings (not set),
-/// booleans and none stay as they are: they carry no secret.
-pub fn mask_secrets(v: &mut Value) {
-    mask_below(v, "");
-}
-
-fn mask_below(v: &mut Value, path: &str) {
-    if !path.is_empty() && is_secret_key(path) {
-        return mask_all(v);
-    }
-    match v {
-        Value::Object(o) => {
-            for (k, child) in o.iter_mut() {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                mask_below(child, &p);
-            }
-        }
-        // Tables in a list: their keys decide.
-        Value::Array(a) => a.iter_mut().for_each(|i| mask_below(i, path)),
-        _ => {}
-    }
-}
-
-/// Masks every leaf of `v`.
-pub fn mask_all(v: &mut Value) {
-    match v {
-        Value::String(s) if s.is_empty() => {}
-        Value::String(_) | Value::Number(_) => *v = Value::from(MASK),
-        Value::Array(a) => a.iter_mut().for_each(mask_all),
-        Value::Object(o) => o.values_mut().for_each(mask_all),
-        Value::Bool(_) | Value::Null => {}
-    }
-}
-
-/// A TOML table as JSON (dates become strings).
-pub fn toml_to_json(t: &toml::Table) -> Value {
-    fn conv(v: &toml::Value) -> Value {
-        match v {
-            toml::Value::String(s) => Value::from(s.as_str()),
-            toml::Value::Integer(i) => Value::from(*i),
-            toml::Value::Float(f) => Value::from(*f),
-            toml::Value::Boolean(b) => Value::from(*b),
-            toml::Value::Datetime(d) => Value::from(d.to_string()),
-            toml::Value::Array(a) => Value::Array(a.iter().map(conv).collect()),
-            toml::Value::Table(t) => {
-                Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
-            }
-        }
-    }
-    Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
-}
-
 /// Keys in `user` that the schema does not know (and are not free-form).
 pub fn unknown_keys(user: &Value) -> Vec<String> {
-    let mut out = vec![];
     fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
         let Some(obj) = v.as_object() else { return };
         for (k, child) in obj {
@@ -182,17 +94,14 @@ pub fn unknown_keys(user: &Value) -> Vec<String> {
             if schema::lookup(&path).is_some() || schema::is_free_form(&path) {
                 continue;
             }
-            if child.is_object() && (schema::is_table(&path) || is_auth_class(&path)) {
+            if child.is_object() && (schema::is_table(&path) || schema::is_auth_class(&path)) {
                 walk(child, &path, out);
             } else {
                 out.push(path);
             }
         }
     }
-    fn is_auth_class(path: &str) -> bool {
-        path.strip_prefix("auth.")
-            .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
-    }
+    let mut out = vec![];
     walk(user, "", &mut out);
     out
 }
@@ -261,51 +170,6 @@ mod tests {
         assert_eq!(
             get(&e, "auth.GitHubOAuthenticator.client_id"),
             Some(&json!("i"))
-        );
-    }
-
-    #[test]
-    fn secret_rule_matches_names_in_any_segment() {
-        for p in [
-            "traefik_api.password",
-            "auth.X.client_secret",
-            "auth.X.API_TOKEN",
-            "auth.X.ApiKey",
-            "svc.api-key",
-            "auth.X.passwd",
-            "auth.X.credentials.user",
-            "a.private_key",
-            "auth.LTI11Authenticator.consumers",
-            "auth.X.cookie_secret",
-            "crypt_key",
-        ] {
-            assert!(is_secret_key(p), "{p}");
-        }
-        for p in [
-            "auth.X.client_id",
-            "https.tls.key",
-            "traefik_api.username",
-            "users.admin",
-        ] {
-            assert!(!is_secret_key(p), "{p}");
-        }
-    }
-
-    #[test]
-    fn masking_walks_lists_and_tables_beneath_secret_keys() {
-        let mut v = json!({
-            "a": {"client_secrets": ["x", "", 3], "consumers": {"k": "s"}, "id": "i"},
-            "b": [{"token": "t", "name": "n"}],
-            "c": {"password": true, "api_key": ""},
-        });
-        mask_secrets(&mut v);
-        assert_eq!(
-            v,
-            json!({
-                "a": {"client_secrets": ["********", "", "********"], "consumers": {"k": "********"}, "id": "i"},
-                "b": [{"token": "********", "name": "n"}],
-                "c": {"password": true, "api_key": ""},
-            })
         );
     }
 
