@@ -197,137 +197,93 @@ pub fn htpasswd_sha(username: &str, password: &str) -> String {
     )
 }
 
-/// A TOML table from key/value pairs.
-fn table<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::Table(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+/// Sets the dotted `path` in `t`, creating tables on the way. Only for
+/// paths written here: no part may contain a dot.
+fn put(t: &mut Table, path: &str, v: impl Into<Value>) {
+    let (parents, leaf) = path.rsplit_once('.').unwrap_or(("", path));
+    let mut cur = t;
+    for part in parents.split('.').filter(|p| !p.is_empty()) {
+        let entry = cur
+            .entry(part)
+            .or_insert_with(|| Value::Table(Table::new()));
+        cur = entry.as_table_mut().expect("only tables on the way");
+    }
+    cur.insert(leaf.to_string(), v.into());
 }
 
 fn strings<S: AsRef<str>>(items: &[S]) -> Value {
     Value::Array(items.iter().map(|s| Value::from(s.as_ref())).collect())
 }
 
-fn path(p: std::path::PathBuf) -> Value {
-    Value::from(p.to_string_lossy().into_owned())
-}
-
-fn into_table(v: Value) -> Table {
-    match v {
-        Value::Table(t) => t,
-        _ => unreachable!("built by table()"),
-    }
+fn path(p: std::path::PathBuf) -> String {
+    p.to_string_lossy().into_owned()
 }
 
 /// The static config before `traefik_config.d` snippets are merged in.
 pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
     let api = api(eff, paths)?;
-    let timeouts = || table([("respondingTimeouts", table([("idleTimeout", "10m".into())]))]);
-    let listen = |address: &str, port: std::num::NonZeroU16| {
-        Value::from(listen_address(address, port.get()))
-    };
-    let mut entry_points = Table::new();
-    let mut http = into_table(table([
-        ("address", listen(&eff.http.address, eff.http.port)),
-        ("transport", timeouts()),
-    ]));
-    if https != Https::Off {
-        http.insert(
-            "http".into(),
-            table([(
-                "redirections",
-                table([(
-                    "entryPoint",
-                    table([("to", HTTPS_ENTRYPOINT.into()), ("scheme", "https".into())]),
-                )]),
-            )]),
-        );
-        let mut tls = into_table(table([("options", "default".into())]));
-        if let Https::LetsEncrypt { domains, .. } = &https {
-            tls.insert("certResolver".into(), LE_RESOLVER.into());
-            tls.insert(
-                "domains".into(),
-                Value::Array(vec![table([
-                    ("main", domains[0].as_str().into()),
-                    ("sans", strings(&domains[1..])),
-                ])]),
-            );
-        }
-        entry_points.insert(
-            HTTPS_ENTRYPOINT.into(),
-            table([
-                ("address", listen(&eff.https.address, eff.https.port)),
-                ("transport", timeouts()),
-                ("http", table([("tls", Value::Table(tls))])),
-            ]),
+    let mut root = Table::new();
+    let t = &mut root;
+    put(t, "global.checkNewVersion", false);
+    put(t, "global.sendAnonymousUsage", false);
+    put(t, "log.level", "INFO");
+    put(t, "accessLog.format", "json");
+    put(t, "accessLog.filters.statusCodes", strings(&["500-999"]));
+    for header in ["Authorization", "Cookie", "Set-Cookie", "X-Xsrftoken"] {
+        put(
+            t,
+            &format!("accessLog.fields.headers.names.{header}"),
+            "redact",
         );
     }
-    entry_points.insert(HTTP_ENTRYPOINT.into(), Value::Table(http));
-    entry_points.insert(
-        API_ENTRYPOINT.into(),
-        table([("address", api.listen.into())]),
-    );
+    put(t, "api.dashboard", true);
+    put(t, "providers.providersThrottleDuration", "0s");
+    put(t, "providers.file.directory", path(paths.rules_dir()));
+    put(t, "providers.file.watch", true);
 
-    let redact = || Value::from("redact");
-    let mut root = into_table(table([
-        (
-            "global",
-            table([
-                ("checkNewVersion", false.into()),
-                ("sendAnonymousUsage", false.into()),
-            ]),
-        ),
-        ("log", table([("level", "INFO".into())])),
-        (
-            "accessLog",
-            table([
-                ("format", "json".into()),
-                ("filters", table([("statusCodes", strings(&["500-999"]))])),
-                (
-                    "fields",
-                    table([(
-                        "headers",
-                        table([(
-                            "names",
-                            table([
-                                ("Authorization", redact()),
-                                ("Cookie", redact()),
-                                ("Set-Cookie", redact()),
-                                ("X-Xsrftoken", redact()),
-                            ]),
-                        )]),
-                    )]),
-                ),
-            ]),
-        ),
-        ("api", table([("dashboard", true.into())])),
-        (
-            "providers",
-            table([
-                ("providersThrottleDuration", "0s".into()),
-                (
-                    "file",
-                    table([
-                        ("directory", path(paths.rules_dir())),
-                        ("watch", true.into()),
-                    ]),
-                ),
-            ]),
-        ),
-        ("entryPoints", Value::Table(entry_points)),
-    ]));
-    if let Https::LetsEncrypt { email, staging, .. } = &https {
-        let mut acme = into_table(table([
-            ("email", email.as_str().into()),
-            ("storage", path(paths.acme_json())),
-            ("tlsChallenge", Value::Table(Table::new())),
-        ]));
-        if *staging {
-            acme.insert("caServer".into(), LE_STAGING.into());
-        }
-        root.insert(
-            "certificatesResolvers".into(),
-            table([(LE_RESOLVER, table([("acme", Value::Table(acme))]))]),
+    let http = format!("entryPoints.{HTTP_ENTRYPOINT}");
+    let (address, port) = (&eff.http.address, eff.http.port.get());
+    put(t, &format!("{http}.address"), listen_address(address, port));
+    put(
+        t,
+        &format!("{http}.transport.respondingTimeouts.idleTimeout"),
+        "10m",
+    );
+    put(
+        t,
+        &format!("entryPoints.{API_ENTRYPOINT}.address"),
+        api.listen,
+    );
+    if https != Https::Off {
+        let redirect = format!("{http}.http.redirections.entryPoint");
+        put(t, &format!("{redirect}.to"), HTTPS_ENTRYPOINT);
+        put(t, &format!("{redirect}.scheme"), "https");
+        let ep = format!("entryPoints.{HTTPS_ENTRYPOINT}");
+        let (address, port) = (&eff.https.address, eff.https.port.get());
+        put(t, &format!("{ep}.address"), listen_address(address, port));
+        put(
+            t,
+            &format!("{ep}.transport.respondingTimeouts.idleTimeout"),
+            "10m",
         );
+        put(t, &format!("{ep}.http.tls.options"), "default");
+        if let Https::LetsEncrypt { domains, .. } = &https {
+            put(t, &format!("{ep}.http.tls.certResolver"), LE_RESOLVER);
+            let mut domain = Table::new();
+            put(&mut domain, "main", domains[0].as_str());
+            put(&mut domain, "sans", strings(&domains[1..]));
+            put(t, &format!("{ep}.http.tls.domains"), vec![domain]);
+        }
+    }
+    if let Https::LetsEncrypt { email, staging, .. } = &https {
+        let acme = format!("certificatesResolvers.{LE_RESOLVER}.acme");
+        put(t, &format!("{acme}.email"), email.as_str());
+        put(t, &format!("{acme}.storage"), path(paths.acme_json()));
+        put(t, &format!("{acme}.tlsChallenge"), Table::new());
+        if *staging {
+            put(t, &format!("{acme}.caServer"), LE_STAGING);
+        }
     }
     Ok(root)
 }
@@ -336,66 +292,42 @@ pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
 pub fn dynamic_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
     let api = api(eff, paths)?;
-    let mut root = into_table(table([(
-        "http",
-        table([
-            (
-                "routers",
-                table([(
-                    API_ROUTER,
-                    table([
-                        (
-                            "rule",
-                            "PathPrefix(`/api`) || PathPrefix(`/dashboard`)".into(),
-                        ),
-                        ("entryPoints", strings(&[API_ENTRYPOINT])),
-                        ("service", "api@internal".into()),
-                        ("middlewares", strings(&[API_AUTH_MIDDLEWARE])),
-                    ]),
-                )]),
-            ),
-            (
-                "middlewares",
-                table([(
-                    API_AUTH_MIDDLEWARE,
-                    table([(
-                        "basicAuth",
-                        table([(
-                            "users",
-                            strings(&[htpasswd_sha(&api.username, &api.password)]),
-                        )]),
-                    )]),
-                )]),
-            ),
-        ]),
-    )]));
+    let mut root = Table::new();
+    let t = &mut root;
+    let router = format!("http.routers.{API_ROUTER}");
+    put(
+        t,
+        &format!("{router}.rule"),
+        "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
+    );
+    put(
+        t,
+        &format!("{router}.entryPoints"),
+        strings(&[API_ENTRYPOINT]),
+    );
+    put(t, &format!("{router}.service"), "api@internal");
+    put(
+        t,
+        &format!("{router}.middlewares"),
+        strings(&[API_AUTH_MIDDLEWARE]),
+    );
+    put(
+        t,
+        &format!("http.middlewares.{API_AUTH_MIDDLEWARE}.basicAuth.users"),
+        strings(&[htpasswd_sha(&api.username, &api.password)]),
+    );
     if https != Https::Off {
-        let mut tls = into_table(table([(
-            "options",
-            table([(
-                "default",
-                table([
-                    ("minVersion", "VersionTLS12".into()),
-                    ("cipherSuites", strings(&CIPHER_SUITES)),
-                ]),
-            )]),
-        )]));
-        if let Https::Manual { cert, key } = &https {
-            tls.insert(
-                "stores".into(),
-                table([(
-                    "default",
-                    table([(
-                        "defaultCertificate",
-                        table([
-                            ("certFile", cert.as_str().into()),
-                            ("keyFile", key.as_str().into()),
-                        ]),
-                    )]),
-                )]),
-            );
-        }
-        root.insert("tls".into(), Value::Table(tls));
+        put(t, "tls.options.default.minVersion", "VersionTLS12");
+        put(
+            t,
+            "tls.options.default.cipherSuites",
+            strings(&CIPHER_SUITES),
+        );
+    }
+    if let Https::Manual { cert, key } = &https {
+        let store = "tls.stores.default.defaultCertificate";
+        put(t, &format!("{store}.certFile"), cert.as_str());
+        put(t, &format!("{store}.keyFile"), key.as_str());
     }
     Ok(root)
 }
@@ -458,223 +390,5 @@ fn serialize(t: &Table, what: &str) -> Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::effective::{Secrets, effective};
-    use serde_json::{Value as Json, json};
-    use std::path::PathBuf;
-
-    fn paths() -> Paths {
-        Paths::new("/opt/tljh")
-    }
-
-    fn eff(user: Json) -> Effective {
-        typed(&user, Some("generated-secret"))
-    }
-
-    fn typed(user: &Json, password: Option<&str>) -> Effective {
-        let secrets = Secrets {
-            traefik_api_password: password.map(String::from),
-        };
-        Effective::from_tree(&effective(user, &secrets)).unwrap()
-    }
-
-    fn both(user: Json) -> String {
-        let r = render(&eff(user), &paths(), &[]).unwrap();
-        format!(
-            "--- traefik.toml\n{}--- rules/dynamic.toml\n{}",
-            r.static_toml, r.dynamic_toml
-        )
-    }
-
-    #[test]
-    fn default_http() {
-        insta::assert_snapshot!(both(json!({})));
-    }
-
-    #[test]
-    fn custom_ports_and_addresses() {
-        insta::assert_snapshot!(both(json!({
-            "http": {"address": "10.0.0.5", "port": 8080},
-            "traefik_api": {"ip": "::1", "port": 9099, "username": "hubapi"},
-        })));
-    }
-
-    #[test]
-    fn manual_tls() {
-        insta::assert_snapshot!(both(json!({"https": {
-            "enabled": true,
-            "port": 8443,
-            "tls": {"cert": "/etc/ssl/hub.crt", "key": "/etc/ssl/hub.key"},
-        }})));
-    }
-
-    #[test]
-    fn letsencrypt_staging() {
-        insta::assert_snapshot!(both(json!({"https": {
-            "enabled": true,
-            "letsencrypt": {
-                "email": "admin@example.org",
-                "domains": ["hub.example.org", "www.hub.example.org"],
-                "staging": true,
-            },
-        }})));
-    }
-
-    #[test]
-    fn letsencrypt_production_has_no_ca_override() {
-        let r = render(
-            &eff(json!({"https": {"enabled": true, "letsencrypt": {
-                "email": "a@example.org", "domains": ["example.org"]}}})),
-            &paths(),
-            &[],
-        )
-        .unwrap();
-        assert!(!r.static_toml.contains("caServer"), "{}", r.static_toml);
-        assert!(r.static_toml.contains("certResolver = \"letsencrypt\""));
-    }
-
-    #[test]
-    fn traefik_config_d_snippets_deep_merge() {
-        let snippets = [
-            Snippet {
-                path: PathBuf::from("/opt/tljh/config/traefik_config.d/10-metrics.toml"),
-                text: "[entryPoints.metrics]\naddress = \"127.0.0.1:9100\"\n\n[metrics.prometheus]\nentryPoint = \"metrics\"\n".into(),
-            },
-            Snippet {
-                path: PathBuf::from("/opt/tljh/config/traefik_config.d/20-debug.toml"),
-                text: "[log]\nlevel = \"DEBUG\"\n\n[entryPoints.http.forwardedHeaders]\ntrustedIPs = [\"10.0.0.0/8\"]\n".into(),
-            },
-        ];
-        let r = render(&eff(json!({})), &paths(), &snippets).unwrap();
-        let t: toml::Table = r.static_toml.parse().unwrap();
-        let eps = t["entryPoints"].as_table().unwrap();
-        assert_eq!(eps["http"]["address"].as_str(), Some(":80"));
-        assert_eq!(eps["auth_api"]["address"].as_str(), Some("127.0.0.1:8099"));
-        assert_eq!(eps["metrics"]["address"].as_str(), Some("127.0.0.1:9100"));
-        assert_eq!(t["log"]["level"].as_str(), Some("DEBUG"));
-        insta::assert_snapshot!(r.static_toml);
-    }
-
-    #[test]
-    fn bad_snippet_is_refused_with_its_name() {
-        let s = [Snippet {
-            path: PathBuf::from("/opt/tljh/config/traefik_config.d/bad.toml"),
-            text: "[log\n".into(),
-        }];
-        let e = render(&eff(json!({})), &paths(), &s).unwrap_err();
-        assert!(e.message.contains("bad.toml"), "{}", e.message);
-        assert!(e.message.contains("line 1"), "{}", e.message);
-    }
-
-    fn https_err(https: Json) -> String {
-        let e = render(&eff(json!({"https": https})), &paths(), &[]).unwrap_err();
-        e.message
-    }
-
-    #[test]
-    fn https_without_any_certificate_source_is_refused() {
-        let m = https_err(json!({"enabled": true}));
-        for key in [
-            "https.tls.cert",
-            "https.tls.key",
-            "https.letsencrypt.email",
-            "https.letsencrypt.domains",
-        ] {
-            assert!(m.contains(key), "{key} not in: {m}");
-        }
-    }
-
-    #[test]
-    fn incomplete_https_names_the_missing_key() {
-        let m = https_err(json!({"enabled": true, "tls": {"cert": "/c.pem"}}));
-        assert!(m.contains("missing https.tls.key"), "{m}");
-        let m = https_err(json!({"enabled": true, "tls": {"key": "/k.pem"}}));
-        assert!(m.contains("missing https.tls.cert"), "{m}");
-        let m = https_err(json!({"enabled": true, "letsencrypt": {"email": "a@b.org"}}));
-        assert!(m.contains("missing https.letsencrypt.domains"), "{m}");
-        let m = https_err(json!({"enabled": true, "letsencrypt": {"domains": ["b.org"]}}));
-        assert!(m.contains("missing https.letsencrypt.email"), "{m}");
-    }
-
-    #[test]
-    fn both_certificate_sources_are_refused() {
-        let m = https_err(json!({"enabled": true, "tls": {"cert": "/c", "key": "/k"},
-            "letsencrypt": {"email": "a@b.org", "domains": ["b.org"]}}));
-        assert!(m.contains("both"), "{m}");
-    }
-
-    #[test]
-    fn disabled_https_ignores_partial_settings() {
-        let r = render(
-            &eff(json!({"https": {"tls": {"cert": "/c.pem"}}})),
-            &paths(),
-            &[],
-        )
-        .unwrap();
-        assert_eq!(r.https, Https::Off);
-        assert!(!r.static_toml.contains("https"));
-    }
-
-    #[test]
-    fn rendering_is_deterministic() {
-        let user = json!({"https": {"enabled": true, "letsencrypt": {
-            "email": "a@example.org", "domains": ["example.org"]}}});
-        assert_eq!(
-            render(&eff(user.clone()), &paths(), &[]).unwrap(),
-            render(&eff(user), &paths(), &[]).unwrap()
-        );
-    }
-
-    #[test]
-    fn empty_api_password_is_refused() {
-        let e = render(&typed(&json!({}), None), &paths(), &[]).unwrap_err();
-        assert!(e.message.contains("traefik-api.secret"), "{}", e.message);
-    }
-
-    #[test]
-    fn letsencrypt_on_another_port_is_warned_about() {
-        let le =
-            json!({"enabled": true, "letsencrypt": {"email": "a@b.org", "domains": ["b.org"]}});
-        assert!(warnings(&eff(json!({"https": le.clone()}))).is_empty());
-        let mut moved = le;
-        moved["port"] = json!(8443);
-        let w = warnings(&eff(json!({"https": moved})));
-        assert!(w.len() == 1 && w[0].contains("8443"), "{w:?}");
-    }
-
-    #[test]
-    fn values_cannot_inject_toml() {
-        let evil = "a@b.org\"\n[api]\ninsecure = true\n#";
-        let r = render(
-            &eff(json!({"https": {"enabled": true, "letsencrypt": {
-                "email": evil, "domains": ["b.org"]}}})),
-            &paths(),
-            &[],
-        )
-        .unwrap();
-        let t: toml::Table = r.static_toml.parse().unwrap();
-        assert_eq!(
-            t["certificatesResolvers"]["letsencrypt"]["acme"]["email"].as_str(),
-            Some(evil)
-        );
-        assert!(t["api"].get("insecure").is_none());
-    }
-
-    #[test]
-    fn htpasswd_sha_matches_htpasswd() {
-        // `htpasswd -nbs api_admin password`
-        assert_eq!(
-            htpasswd_sha("api_admin", "password"),
-            "api_admin:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="
-        );
-    }
-
-    #[test]
-    fn listen_addresses() {
-        assert_eq!(listen_address("", 80), ":80");
-        assert_eq!(listen_address("10.1.2.3", 80), "10.1.2.3:80");
-        assert_eq!(listen_address("::", 443), "[::]:443");
-        assert_eq!(listen_address("[::1]", 443), "[::1]:443");
-    }
-}
+#[path = "traefik_tests.rs"]
+mod tests;
