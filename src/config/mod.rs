@@ -12,6 +12,7 @@ pub mod output;
 pub mod show;
 pub mod validate;
 pub mod value;
+pub mod walk;
 
 use crate::error::Result;
 use crate::fsutil::Outcome;

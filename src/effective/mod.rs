@@ -1,5 +1,7 @@
 //! The effective config: schema defaults, deep-merged with the user's
-//! config.toml, with secrets filled in. Pure: values in, values out.
+//! config.toml, with secrets filled in. The merged tree is what
+//! `show --effective` prints; [`Effective`] is its typed view, which
+//! everything else reads. Pure but for `load`.
 
 mod extra;
 pub mod load;
@@ -11,7 +13,7 @@ pub use load::{load, load_secrets};
 pub use secrets::{MASK, is_secret_key, mask_secrets};
 pub use types::*;
 
-use crate::schema::{self, KEYS};
+use crate::schema::KEYS;
 use serde_json::{Map, Value};
 
 /// Every key's default, as a nested object.
@@ -81,31 +83,6 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) {
     }
 }
 
-/// Keys in `user` that the schema does not know (and are not free-form).
-pub fn unknown_keys(user: &Value) -> Vec<String> {
-    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
-        let Some(obj) = v.as_object() else { return };
-        for (k, child) in obj {
-            let path = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            if schema::lookup(&path).is_some() || schema::is_free_form(&path) {
-                continue;
-            }
-            if child.is_object() && (schema::is_table(&path) || schema::is_auth_class(&path)) {
-                walk(child, &path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    let mut out = vec![];
-    walk(user, "", &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,13 +148,5 @@ mod tests {
             get(&e, "auth.GitHubOAuthenticator.client_id"),
             Some(&json!("i"))
         );
-    }
-
-    #[test]
-    fn unknown_keys_are_listed() {
-        let user = json!({"users": {"admins": ["a"], "admin": ["b"]}, "auth": {"Foo": {"bar": 1}, "allow_all": true}, "nope": 1});
-        let mut u = unknown_keys(&user);
-        u.sort();
-        assert_eq!(u, vec!["auth.allow_all", "nope", "users.admins"]);
     }
 }

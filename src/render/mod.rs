@@ -19,7 +19,7 @@ use crate::paths::Paths;
 /// Keys in config.toml that nothing reads. Ignored rather than refused so a
 /// stray key cannot keep the hub from starting (TLJH's W13).
 fn unknown_key_warnings(loaded: &Loaded) -> Vec<String> {
-    effective::unknown_keys(&loaded.user())
+    crate::config::walk::unknown_keys(&loaded.user())
         .into_iter()
         .map(|k| {
             let hint = crate::schema::suggest(&k)
