@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::paths::Paths;
 use base64::Engine;
 use sha1::{Digest, Sha1};
+use std::num::NonZeroU16;
 use toml::{Table, Value};
 
 pub const HTTP_ENTRYPOINT: &str = "http";
@@ -219,6 +220,22 @@ fn path(p: std::path::PathBuf) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// A user-facing entrypoint; returns its dotted path for further settings.
+fn entry_point(t: &mut Table, name: &str, address: &str, port: NonZeroU16) -> String {
+    let ep = format!("entryPoints.{name}");
+    put(
+        t,
+        &format!("{ep}.address"),
+        listen_address(address, port.get()),
+    );
+    put(
+        t,
+        &format!("{ep}.transport.respondingTimeouts.idleTimeout"),
+        "10m",
+    );
+    ep
+}
+
 /// The static config before `traefik_config.d` snippets are merged in.
 pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
@@ -242,14 +259,7 @@ pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     put(t, "providers.file.directory", path(paths.rules_dir()));
     put(t, "providers.file.watch", true);
 
-    let http = format!("entryPoints.{HTTP_ENTRYPOINT}");
-    let (address, port) = (&eff.http.address, eff.http.port.get());
-    put(t, &format!("{http}.address"), listen_address(address, port));
-    put(
-        t,
-        &format!("{http}.transport.respondingTimeouts.idleTimeout"),
-        "10m",
-    );
+    let http = entry_point(t, HTTP_ENTRYPOINT, &eff.http.address, eff.http.port);
     put(
         t,
         &format!("entryPoints.{API_ENTRYPOINT}.address"),
@@ -259,14 +269,7 @@ pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
         let redirect = format!("{http}.http.redirections.entryPoint");
         put(t, &format!("{redirect}.to"), HTTPS_ENTRYPOINT);
         put(t, &format!("{redirect}.scheme"), "https");
-        let ep = format!("entryPoints.{HTTPS_ENTRYPOINT}");
-        let (address, port) = (&eff.https.address, eff.https.port.get());
-        put(t, &format!("{ep}.address"), listen_address(address, port));
-        put(
-            t,
-            &format!("{ep}.transport.respondingTimeouts.idleTimeout"),
-            "10m",
-        );
+        let ep = entry_point(t, HTTPS_ENTRYPOINT, &eff.https.address, eff.https.port);
         put(t, &format!("{ep}.http.tls.options"), "default");
         if let Https::LetsEncrypt { domains, .. } = &https {
             put(t, &format!("{ep}.http.tls.certResolver"), LE_RESOLVER);
