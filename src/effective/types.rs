@@ -133,16 +133,8 @@ impl Effective {
     /// types do not name (unknown ones, lower-case `auth.*`) are ignored.
     pub fn from_tree(tree: &Json) -> Result<Effective> {
         let classes = auth_classes(tree)?;
-        let mut eff: Effective = serde_path_to_error::deserialize(tree).map_err(|e| {
-            let key = e.path().to_string();
-            Error::new(format!(
-                "config key {key} has a wrong value in config.toml: {}",
-                e.into_inner()
-            ))
-            .with_hint(format!(
-                "fix it with `tljh-config set {key} <value>` or `tljh-config unset {key}`"
-            ))
-        })?;
+        let mut eff: Effective =
+            serde_path_to_error::deserialize(tree).map_err(|e| wrong_value(tree, e))?;
         eff.auth.classes = classes;
         Ok(eff)
     }
@@ -170,6 +162,33 @@ impl Effective {
         }
         ports
     }
+}
+
+/// A value of the wrong type, named by its schema key and described in the
+/// schema's words when it has one (serde's otherwise).
+fn wrong_value(tree: &Json, e: serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let path = e.path().to_string();
+    let within = |key: &str| {
+        path == key
+            || [".", "["]
+                .iter()
+                .any(|sep| path.starts_with(&format!("{key}{sep}")))
+    };
+    let schema_words = crate::schema::KEYS
+        .iter()
+        .find(|k| within(k.path))
+        .and_then(|k| {
+            let v = super::get(tree, k.path)?;
+            let why = crate::config::validate::check_value(k.kind, v).err()?;
+            Some((k.path.to_string(), format!("{why} (config.toml has {v})")))
+        });
+    let (key, why) = schema_words.unwrap_or_else(|| {
+        let why = format!("has a wrong value in config.toml: {}", e.into_inner());
+        (path, why)
+    });
+    Error::new(format!("config key {key} {why}")).with_hint(format!(
+        "fix it with `tljh-config set {key} <value>` or `tljh-config unset {key}`"
+    ))
 }
 
 /// `auth.<Class>` tables (upper-case class names), refusing non-tables.
@@ -221,6 +240,10 @@ mod tests {
         assert!(e.message.contains("\"eighty\""), "{}", e.message);
         let e = typed(json!({"users": {"admin": ["a", 1]}})).unwrap_err();
         assert!(e.message.contains("users.admin"), "{}", e.message);
+        let e = typed(json!({"http": {"port": 70000}})).unwrap_err();
+        assert!(e.message.contains("between 1 and 65535"), "{}", e.message);
+        let e = typed(json!({"limits": {"memory": true}})).unwrap_err();
+        assert!(e.message.contains("limits.memory"), "{}", e.message);
     }
 
     #[test]
