@@ -25,19 +25,17 @@ fn show_any(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
     if effective {
         return show_effective(opts, key);
     }
-    let text = file::read(&opts.config_path)?;
     let Some(key) = key else {
         if opts.json {
-            let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-            return print_json(&edit::to_json(&doc));
+            return print_json(&Loaded::read(&opts.config_path)?.user());
         }
         // As stored, comments and all (control characters but newline and
-        // tab escaped).
-        return out_text(&text.unwrap_or_default());
+        // tab escaped), even when it does not parse.
+        return out_text(&file::read(&opts.config_path)?.unwrap_or_default());
     };
     edit::split_key(key).map_err(Error::new)?;
-    let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-    let Some(item) = edit::get(&doc, key) else {
+    let loaded = Loaded::read(&opts.config_path)?;
+    let Some(item) = edit::get(&loaded.doc, key) else {
         return Err(not_set(key, &opts.config_path));
     };
     if !opts.json {
