@@ -1,35 +1,28 @@
 //! Is the hub really up? `GET <scheme>://<addr>:<port><base_url>hub/api`
 //! through Traefik must answer 200.
 
-use crate::effective::get;
+use crate::effective::Effective;
 use crate::error::{Error, Result};
-use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// The URL a user's request would take, from the effective config.
-pub fn hub_api_url(effective: &Value) -> String {
-    let https = get(effective, "https.enabled").and_then(Value::as_bool) == Some(true);
-    let (scheme, section) = if https {
-        ("https", "https")
+pub fn hub_api_url(effective: &Effective) -> String {
+    let (scheme, address) = if effective.https.enabled {
+        ("https", &effective.https.address)
     } else {
-        ("http", "http")
+        ("http", &effective.http.address)
     };
-    let address = get(effective, &format!("{section}.address"))
-        .and_then(Value::as_str)
-        .filter(|a| !a.is_empty() && *a != "0.0.0.0" && *a != "::")
-        .unwrap_or("127.0.0.1");
+    let address = match address.as_str() {
+        "" | "0.0.0.0" | "::" => "127.0.0.1",
+        a => a,
+    };
     let host = if address.contains(':') {
         format!("[{address}]")
     } else {
         address.to_string()
     };
-    let port = get(effective, &format!("{section}.port"))
-        .and_then(Value::as_i64)
-        .unwrap_or(if https { 443 } else { 80 });
-    let base = get(effective, "base_url")
-        .and_then(Value::as_str)
-        .unwrap_or("/");
-    let base = base.trim_end_matches('/');
+    let port = effective.public_port();
+    let base = effective.base_url.trim_end_matches('/');
     format!("{scheme}://{host}:{port}{base}/hub/api")
 }
 
@@ -71,8 +64,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn eff(user: Value) -> Value {
-        crate::effective::effective(&user, &Default::default())
+    fn eff(user: serde_json::Value) -> Effective {
+        Effective::from_tree(&crate::effective::effective(&user, &Default::default())).unwrap()
     }
 
     #[test]

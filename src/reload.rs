@@ -148,9 +148,8 @@ pub fn run(
                 .with_hint("run it with sudo: sudo hubcfg reload"),
         );
     }
-    let text = crate::config::file::read(config_path)?.unwrap_or_default();
-    let doc = crate::config::file::parse(config_path, &text)?;
-    let problems = crate::config::commands::problems_in(&doc);
+    let loaded = crate::config::load::Loaded::read(config_path)?;
+    let problems = crate::config::commands::problems_in(&loaded.doc);
     let errors: Vec<String> = problems
         .iter()
         .filter(|p| !p.warning)
@@ -167,7 +166,8 @@ pub fn run(
     for w in problems.iter().filter(|p| p.warning) {
         eprintln!("warning: {w}");
     }
-    let effective = crate::render::load_effective(paths, config_path)?;
+    let effective =
+        crate::effective::load::typed(&loaded, &crate::effective::load_secrets(paths)?)?;
     let url = crate::hub_probe::hub_api_url(&effective);
     let render = || match component {
         Component::Hub => crate::render::write_all(paths).map(drop),

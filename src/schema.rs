@@ -287,6 +287,13 @@ pub fn is_free_form(path: &str) -> bool {
     )
 }
 
+/// `auth.<Class>` with an upper-case class name: a table of traits for
+/// that JupyterHub class.
+pub fn is_auth_class(path: &str) -> bool {
+    path.strip_prefix("auth.")
+        .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
+}
+
 /// True when `path` is a table that holds known keys (`https`, `services.cull`…).
 pub fn is_table(path: &str) -> bool {
     let prefix = format!("{path}.");

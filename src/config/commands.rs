@@ -9,13 +9,14 @@
 //! file are printed as warnings and do not block. `--no-validate` skips the
 //! checks (but never the TOML syntax or the structure of the path).
 
+use crate::config::load::Loaded;
 use crate::config::output::{
     display_scalar_or_toml, note, out, out_text, print_json, safe_error, shown,
 };
 use crate::config::show::not_set;
 use crate::config::validate::{self, Problem};
 use crate::config::value::{self, KeyType, Parsed};
-use crate::config::{edit, edit_locked, file};
+use crate::config::{edit, edit_locked};
 use crate::effective::{self, MASK};
 use crate::error::{Error, Result};
 use crate::fsutil::Outcome;
@@ -289,13 +290,11 @@ pub fn validate_file(opts: &Opts, path: Option<&Path>) -> Result<()> {
 
 fn validate_any(opts: &Opts, path: Option<&Path>) -> Result<()> {
     let path = path.unwrap_or(&opts.config_path);
-    let text = match file::read(path)? {
-        Some(t) => t,
-        None if path == opts.config_path => String::new(),
-        None => return Err(Error::new(format!("{} does not exist", path.display()))),
-    };
-    let doc = file::parse(path, &text)?;
-    let problems = problems_in(&doc);
+    let loaded = Loaded::read(path)?;
+    if loaded.text.is_none() && path != opts.config_path {
+        return Err(Error::new(format!("{} does not exist", path.display())));
+    }
+    let problems = problems_in(&loaded.doc);
     let errors = problems.iter().filter(|p| !p.warning).count();
     if opts.json {
         let list: Vec<Json> = problems

@@ -6,11 +6,13 @@
 pub mod commands;
 pub mod edit;
 pub mod file;
+pub mod load;
 pub mod lock;
 pub mod output;
 pub mod show;
 pub mod validate;
 pub mod value;
+pub mod walk;
 
 use crate::error::Result;
 use crate::fsutil::Outcome;
@@ -36,8 +38,9 @@ pub fn edit_locked(
     file::check_writable(path)?;
     file::ensure_config_dir(path)?;
     let _lock = lock::lock(path, lock_timeout)?;
-    let old = file::read(path)?;
-    let mut doc = file::parse(path, old.as_deref().unwrap_or(""))?;
+    let load::Loaded {
+        text: old, mut doc, ..
+    } = load::Loaded::read(path)?;
     edit(&mut doc)?;
     let new = doc.to_string();
     // Whatever is written must read back, or every later command (unset

@@ -2,6 +2,7 @@
 //! effective config with every secret masked.
 
 use crate::config::commands::Opts;
+use crate::config::load::Loaded;
 use crate::config::output::{
     collect_nulls, describe, display_scalar_or_toml, out_text, print_json, print_value, safe_error,
 };
@@ -24,19 +25,17 @@ fn show_any(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
     if effective {
         return show_effective(opts, key);
     }
-    let text = file::read(&opts.config_path)?;
     let Some(key) = key else {
         if opts.json {
-            let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-            return print_json(&edit::to_json(&doc));
+            return print_json(&Loaded::read(&opts.config_path)?.user());
         }
         // As stored, comments and all (control characters but newline and
-        // tab escaped).
-        return out_text(&text.unwrap_or_default());
+        // tab escaped), even when it does not parse.
+        return out_text(&file::read(&opts.config_path)?.unwrap_or_default());
     };
     edit::split_key(key).map_err(Error::new)?;
-    let doc = file::parse(&opts.config_path, text.as_deref().unwrap_or(""))?;
-    let Some(item) = edit::get(&doc, key) else {
+    let loaded = Loaded::read(&opts.config_path)?;
+    let Some(item) = edit::get(&loaded.doc, key) else {
         return Err(not_set(key, &opts.config_path));
     };
     if !opts.json {
@@ -86,12 +85,8 @@ pub(super) fn not_set(key: &str, config: &Path) -> Error {
 }
 
 fn show_effective(opts: &Opts, key: Option<&str>) -> Result<()> {
-    // Parse first for a `config.toml:LINE:COL` error on a broken file.
-    file::parse(
-        &opts.config_path,
-        &file::read(&opts.config_path)?.unwrap_or_default(),
-    )?;
-    let mut eff = crate::render::load_effective_to_show(&opts.paths, &opts.config_path)?;
+    let loaded = Loaded::read(&opts.config_path)?;
+    let mut eff = effective::load::tree_to_show(&opts.paths, &loaded)?;
     effective::mask_secrets(&mut eff);
     match key {
         None if opts.json => print_json(&eff),

@@ -1,11 +1,12 @@
 //! Checking config values against the schema. Pure: JSON values in,
-//! problems out (config.toml is converted with `effective::toml_to_json`).
+//! problems out (config.toml is converted once, by `config::load`).
 //!
 //! Commands validate fully what they change and report, without blocking,
 //! problems elsewhere in the file, so one old bad key does not block
 //! unrelated edits (TLJH W11).
 
 use crate::config::value::KeyType;
+use crate::config::walk::{self, Place};
 use crate::schema::{self, Kind};
 use serde_json::Value;
 use std::fmt;
@@ -256,55 +257,42 @@ fn is_email(s: &str) -> bool {
 /// values where tables belong. Cross-key checks are in `cross_key_warnings`.
 pub fn check_document(root: &Value) -> Vec<Problem> {
     let mut out = vec![];
-    if let Some(obj) = root.as_object() {
-        walk(obj, "", &mut out);
-    }
+    walk::visit(root, &mut |path, v, place| match place {
+        Place::Known(key) => check_known(key, path, v, &mut out),
+        // Passed through to JupyterHub as is.
+        Place::FreeForm => {}
+        Place::NotATable => out.push(Problem::error(
+            path,
+            format!("must be a table, not {}", type_name(v)),
+        )),
+        Place::Unknown => match v.as_object().filter(|o| !o.is_empty()) {
+            // Report the leaves, so `user.admin` gets its suggestion.
+            Some(inner) => walk_unknown(inner, path, &mut out),
+            None => out.push(unknown_key(path)),
+        },
+    });
     out
 }
 
-fn walk(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Vec<Problem>) {
-    for (k, v) in obj {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        if let Some(key) = schema::lookup(&path) {
-            match (key.kind, v.as_object()) {
-                // Per group, so one bad group does not block edits to another.
-                (Kind::GroupMap, Some(groups)) => {
-                    for (group, users) in groups {
-                        let key = format!("{path}.{group}");
-                        match string_list(users) {
-                            Ok(names) => user_names::check(&key, &names, out),
-                            Err(e) => out.push(Problem::error(&key, e)),
-                        }
-                    }
+fn check_known(key: &schema::Key, path: &str, v: &Value, out: &mut Vec<Problem>) {
+    match (key.kind, v.as_object()) {
+        // Per group, so one bad group does not block edits to another.
+        (Kind::GroupMap, Some(groups)) => {
+            for (group, users) in groups {
+                let key = format!("{path}.{group}");
+                match string_list(users) {
+                    Ok(names) => user_names::check(&key, &names, out),
+                    Err(e) => out.push(Problem::error(&key, e)),
                 }
-                _ => match check_value(key.kind, v) {
-                    Err(e) => out.push(Problem::error(&path, e)),
-                    Ok(()) if user_names::NAME_LISTS.contains(&path.as_str()) => {
-                        user_names::check(&path, &string_list(v).unwrap_or_default(), out);
-                    }
-                    Ok(()) => {}
-                },
             }
-        } else if schema::is_free_form(&path) {
-            // Passed through to JupyterHub as is.
-        } else if schema::is_table(&path) || is_auth_class(&path) {
-            match v.as_object() {
-                Some(inner) => walk(inner, &path, out),
-                None => out.push(Problem::error(
-                    &path,
-                    format!("must be a table, not {}", type_name(v)),
-                )),
-            }
-        } else if let Some(inner) = v.as_object().filter(|o| !o.is_empty()) {
-            // Report the leaves, so `user.admin` gets its suggestion.
-            walk_unknown(inner, &path, out);
-        } else {
-            out.push(unknown_key(&path));
         }
+        _ => match check_value(key.kind, v) {
+            Err(e) => out.push(Problem::error(path, e)),
+            Ok(()) if user_names::NAME_LISTS.contains(&path) => {
+                user_names::check(path, &string_list(v).unwrap_or_default(), out);
+            }
+            Ok(()) => {}
+        },
     }
 }
 
@@ -316,11 +304,6 @@ fn walk_unknown(obj: &serde_json::Map<String, Value>, prefix: &str, out: &mut Ve
             None => out.push(unknown_key(&path)),
         }
     }
-}
-
-fn is_auth_class(path: &str) -> bool {
-    path.strip_prefix("auth.")
-        .is_some_and(|c| !c.contains('.') && c.starts_with(|ch: char| ch.is_ascii_uppercase()))
 }
 
 /// Warnings about settings that are each valid: ones that do not work

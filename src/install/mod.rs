@@ -138,7 +138,7 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
     };
     run_steps(&ctx, &steps, stop_page_before, page, &ui, &log_path)?;
     ui.done(started.elapsed(), &log_path);
-    if let Ok(effective) = crate::render::load_effective(paths, &paths.config_toml()) {
+    if let Ok(effective) = crate::effective::load(paths) {
         let admins: Vec<&str> = args.admins.iter().map(|a| args::parse_admin(a).0).collect();
         ui.note(&ui::login_hint(
             &crate::hub_probe::hub_api_url(&effective),
@@ -197,23 +197,13 @@ pub fn run_step(step: &dyn Step, ctx: &Ctx) -> Result<ui::StepOutcome> {
 /// on. An unreadable config counts as the defaults: rendering reports it
 /// properly later.
 pub fn proxy_ports(paths: &Paths) -> Vec<u16> {
-    let effective = crate::render::load_effective(paths, &paths.config_toml()).ok();
-    ports_of(effective.as_ref())
+    ports_of(crate::effective::load(paths))
 }
 
-fn ports_of(effective: Option<&serde_json::Value>) -> Vec<u16> {
-    let get = |section: &str, key: &str| effective?.get(section)?.get(key).cloned();
-    let port = |section: &str, default: u16| {
-        get(section, "port")
-            .and_then(|v| v.as_u64())
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(default)
-    };
-    let mut ports = vec![port("http", 80)];
-    if get("https", "enabled").and_then(|v| v.as_bool()) == Some(true) {
-        ports.push(port("https", 443));
-    }
-    ports
+fn ports_of(effective: Result<crate::effective::Effective>) -> Vec<u16> {
+    effective
+        .unwrap_or_else(|_| crate::effective::Effective::defaults())
+        .proxy_ports()
 }
 
 #[cfg(test)]
@@ -387,12 +377,19 @@ pub(crate) mod tests {
 
     #[test]
     fn proxy_ports_follow_the_config() {
-        assert_eq!(ports_of(None), vec![80]);
+        let typed = |v| {
+            let tree = crate::effective::effective(&v, &Default::default());
+            crate::effective::Effective::from_tree(&tree)
+        };
+        assert_eq!(
+            ports_of(Err(crate::error::Error::new("unreadable"))),
+            vec![80]
+        );
         let v =
             serde_json::json!({"http": {"port": 8080}, "https": {"enabled": true, "port": 8443}});
-        assert_eq!(ports_of(Some(&v)), vec![8080, 8443]);
+        assert_eq!(ports_of(typed(v)), vec![8080, 8443]);
         let v = serde_json::json!({"http": {"port": 99999}, "https": {"enabled": false}});
-        assert_eq!(ports_of(Some(&v)), vec![80]);
+        assert_eq!(ports_of(typed(v)), vec![80]);
         let t = TestCtx::new();
         std::fs::create_dir_all(t.paths.config_dir()).unwrap();
         std::fs::write(t.paths.config_toml(), "[https]\nenabled = true\n").unwrap();

@@ -193,7 +193,7 @@ impl Services {
         if let Some(u) = &self.probe_url {
             return Ok(u.clone());
         }
-        let eff = crate::render::load_effective(ctx.paths, &ctx.paths.config_toml())?;
+        let eff = crate::effective::load(ctx.paths)?;
         Ok(crate::hub_probe::hub_api_url(&eff))
     }
 }

@@ -277,9 +277,10 @@ impl Admins {
 
     fn missing_in_config(&self, ctx: &Ctx, specs: &[AdminSpec]) -> Result<Vec<String>> {
         let path = ctx.paths.config_toml();
-        let text = crate::config::file::read(&path)?.unwrap_or_default();
-        let doc = crate::config::file::parse(&path, &text)?;
-        let have = configured_admins(&doc, &path)?;
+        let have = configured_admins(
+            &crate::config::load::Loaded::installed(ctx.paths)?.doc,
+            &path,
+        )?;
         Ok(specs
             .iter()
             .filter(|s| !have.contains(&s.name))

@@ -5,44 +5,21 @@
 //! the first write, and a file is only rewritten when its bytes change.
 
 pub mod files;
-mod get;
 pub mod hub;
 pub mod merge;
 pub mod routes;
 pub mod traefik;
 
-use crate::effective::{self, Secrets};
+use crate::config::load::Loaded;
+use crate::effective;
 use crate::error::{Context, Error, Result};
 use crate::fsutil::Outcome;
 use crate::paths::Paths;
-use std::path::Path;
-
-/// The user's config.toml (missing file = empty) merged with defaults and
-/// the secrets in state/.
-pub fn load_effective(paths: &Paths, config_path: &Path) -> Result<serde_json::Value> {
-    effective_with(config_path, &load_secrets(paths)?)
-}
-
-fn effective_with(config_path: &Path, secrets: &Secrets) -> Result<serde_json::Value> {
-    Ok(effective::effective(&read_user(config_path)?, secrets))
-}
-
-/// config.toml as JSON; a missing file is empty.
-fn read_user(config_path: &Path) -> Result<serde_json::Value> {
-    let user = match fs_err::read_to_string(config_path) {
-        Ok(t) => t
-            .parse::<toml::Table>()
-            .map_err(|e| Error::new(format!("{} is not valid TOML: {e}", config_path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(effective::toml_to_json(&user))
-}
 
 /// Keys in config.toml that nothing reads. Ignored rather than refused so a
 /// stray key cannot keep the hub from starting (TLJH's W13).
-fn unknown_key_warnings(config_path: &Path, user: &serde_json::Value) -> Vec<String> {
-    effective::unknown_keys(user)
+fn unknown_key_warnings(loaded: &Loaded) -> Vec<String> {
+    crate::config::walk::unknown_keys(&loaded.user())
         .into_iter()
         .map(|k| {
             let hint = crate::schema::suggest(&k)
@@ -50,41 +27,10 @@ fn unknown_key_warnings(config_path: &Path, user: &serde_json::Value) -> Vec<Str
                 .unwrap_or_default();
             format!(
                 "{}: unknown key {k} is ignored{hint}",
-                config_path.display()
+                loaded.path.display()
             )
         })
         .collect()
-}
-
-/// Like [`load_effective`], for showing only: a state/ secret this user may
-/// not read (state/ is root's) counts as set, with the mask as its value, so
-/// reading a readable config needs no root. Never render from it.
-pub fn load_effective_to_show(paths: &Paths, config_path: &Path) -> Result<serde_json::Value> {
-    let traefik_api_password = match read_api_secret(paths) {
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(effective::MASK.into()),
-        other => other?,
-    };
-    effective_with(
-        config_path,
-        &Secrets {
-            traefik_api_password,
-        },
-    )
-}
-
-pub fn load_secrets(paths: &Paths) -> Result<Secrets> {
-    Ok(Secrets {
-        traefik_api_password: read_api_secret(paths)?,
-    })
-}
-
-/// state/traefik-api.secret, trimmed; missing or empty is None.
-fn read_api_secret(paths: &Paths) -> std::io::Result<Option<String>> {
-    match fs_err::read_to_string(paths.traefik_api_secret()) {
-        Ok(s) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 /// The JupyterHub glue, installed as `Paths::jupyterhub_config_py`.
@@ -101,7 +47,7 @@ struct Plan {
 
 impl Plan {
     fn build(paths: &Paths, with_hub: bool) -> Result<Plan> {
-        let mut secrets = load_secrets(paths)?;
+        let mut secrets = effective::load_secrets(paths)?;
         let new_secret = match secrets.traefik_api_password {
             Some(_) => None,
             None => Some(files::new_api_secret()?),
@@ -109,10 +55,9 @@ impl Plan {
         if new_secret.is_some() {
             secrets.traefik_api_password.clone_from(&new_secret);
         }
-        let config_path = paths.config_toml();
-        let user = read_user(&config_path)?;
-        let mut warnings = unknown_key_warnings(&config_path, &user);
-        let eff = effective::effective(&user, &secrets);
+        let loaded = Loaded::installed(paths)?;
+        let mut warnings = unknown_key_warnings(&loaded);
+        let eff = effective::load::typed(&loaded, &secrets)?;
         warnings.extend(traefik::warnings(&eff));
         let snippets = files::read_snippets(&paths.traefik_config_d())?;
         let traefik = traefik::render(&eff, paths, &snippets)?;
@@ -249,7 +194,7 @@ pub fn retarget_routes(paths: &Paths) -> Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e.into()),
     };
-    let eff = load_effective(paths, &paths.config_toml())?;
+    let eff = effective::load(paths)?;
     let entrypoint = traefik::route_entrypoint(&eff)?;
     match routes::retarget(&text, entrypoint).context(|| path.display().to_string())? {
         Some(new) => {
@@ -266,234 +211,4 @@ pub fn write_traefik(paths: &Paths) -> Result<Written> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn prefix() -> (tempfile::TempDir, Paths) {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::new(dir.path());
-        std::fs::create_dir_all(paths.config_dir()).unwrap();
-        (dir, paths)
-    }
-
-    fn mode(p: &Path) -> u32 {
-        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
-    }
-
-    fn set_config(paths: &Paths, text: &str) {
-        std::fs::write(paths.config_toml(), text).unwrap();
-    }
-
-    #[test]
-    fn write_all_creates_private_files_then_changes_nothing() {
-        let (_d, paths) = prefix();
-        assert!(write_all(&paths).unwrap().any());
-        for f in [
-            paths.hub_config_json(),
-            paths.traefik_toml(),
-            paths.dynamic_toml(),
-            paths.traefik_api_secret(),
-        ] {
-            assert_eq!(mode(&f), 0o600, "{}", f.display());
-        }
-        assert_eq!(mode(&paths.state_dir()), 0o700);
-        assert_eq!(mode(&paths.rules_dir()), 0o700);
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(paths.hub_config_json()).unwrap())
-                .unwrap();
-        let secret = std::fs::read_to_string(paths.traefik_api_secret()).unwrap();
-        assert_eq!(secret.trim().len(), 64);
-        assert_eq!(
-            json["traits"]["TraefikProxy"]["traefik_api_password"],
-            serde_json::json!(secret.trim())
-        );
-        let before = std::fs::metadata(paths.traefik_toml())
-            .unwrap()
-            .modified()
-            .unwrap();
-        let again = write_all(&paths).unwrap();
-        assert!(!again.any(), "second render changed something: {again:?}");
-        assert_eq!(
-            again.summary(&paths),
-            format!("{} is up to date", paths.state_dir().display())
-        );
-        assert_eq!(
-            std::fs::metadata(paths.traefik_toml())
-                .unwrap()
-                .modified()
-                .unwrap(),
-            before
-        );
-    }
-
-    #[test]
-    fn config_change_is_picked_up_and_rules_toml_is_never_touched() {
-        let (_d, paths) = prefix();
-        write_all(&paths).unwrap();
-        let routes = "[jupyterhub.routes]\n# live routes\n";
-        std::fs::write(paths.rules_toml(), routes).unwrap();
-        set_config(&paths, "[http]\nport = 8080\n");
-        assert!(write_all(&paths).unwrap().any());
-        assert!(
-            std::fs::read_to_string(paths.traefik_toml())
-                .unwrap()
-                .contains("address = \":8080\"")
-        );
-        assert!(write_traefik(&paths).is_ok());
-        assert_eq!(std::fs::read_to_string(paths.rules_toml()).unwrap(), routes);
-    }
-
-    #[test]
-    fn bad_config_changes_no_file() {
-        let (_d, paths) = prefix();
-        write_all(&paths).unwrap();
-        let snapshot = |p: &Paths| {
-            [p.hub_config_json(), p.traefik_toml(), p.dynamic_toml()]
-                .map(|f| std::fs::read_to_string(f).unwrap())
-        };
-        let before = snapshot(&paths);
-        for bad in [
-            "[https]\nenabled = true\n",
-            "[http]\nport = \"eighty\"\n",
-            "not toml [",
-        ] {
-            set_config(&paths, bad);
-            assert!(write_all(&paths).is_err(), "accepted {bad:?}");
-            assert_eq!(snapshot(&paths), before, "files changed for {bad:?}");
-        }
-    }
-
-    #[test]
-    fn bad_snippet_is_named_and_changes_no_file() {
-        let (_d, paths) = prefix();
-        write_all(&paths).unwrap();
-        let before = std::fs::read_to_string(paths.traefik_toml()).unwrap();
-        std::fs::create_dir_all(paths.traefik_config_d()).unwrap();
-        std::fs::write(
-            paths.traefik_config_d().join("10-ok.toml"),
-            "[log]\nlevel = \"DEBUG\"\n",
-        )
-        .unwrap();
-        std::fs::write(
-            paths.traefik_config_d().join("20-bad.toml"),
-            "[log]\nlevel =\n",
-        )
-        .unwrap();
-        let e = write_traefik(&paths).unwrap_err();
-        assert!(e.message.contains("20-bad.toml"), "{}", e.message);
-        assert!(e.message.contains("line 2"), "{}", e.message);
-        assert_eq!(
-            std::fs::read_to_string(paths.traefik_toml()).unwrap(),
-            before
-        );
-        std::fs::remove_file(paths.traefik_config_d().join("20-bad.toml")).unwrap();
-        assert_eq!(
-            write_traefik(&paths).unwrap().traefik_static,
-            Outcome::Updated
-        );
-        assert!(
-            std::fs::read_to_string(paths.traefik_toml())
-                .unwrap()
-                .contains("level = \"DEBUG\"")
-        );
-    }
-
-    #[test]
-    fn missing_certificate_file_is_named() {
-        let (d, paths) = prefix();
-        let cert = d.path().join("hub.crt");
-        let key = d.path().join("hub.key");
-        std::fs::write(&key, "key").unwrap();
-        set_config(
-            &paths,
-            &format!(
-                "[https]\nenabled = true\ntls.cert = {:?}\ntls.key = {:?}\n",
-                cert.display().to_string(),
-                key.display().to_string()
-            ),
-        );
-        let e = write_all(&paths).unwrap_err();
-        assert!(e.message.contains("https.tls.cert"), "{}", e.message);
-        assert!(e.message.contains("hub.crt"), "{}", e.message);
-        assert!(!paths.traefik_toml().exists());
-        std::fs::write(&cert, "cert").unwrap();
-        assert!(write_all(&paths).unwrap().any());
-    }
-
-    #[test]
-    fn letsencrypt_creates_private_acme_store_and_keeps_its_content() {
-        let (_d, paths) = prefix();
-        set_config(
-            &paths,
-            "[https]\nenabled = true\nletsencrypt.email = \"a@example.org\"\nletsencrypt.domains = [\"example.org\"]\n",
-        );
-        write_all(&paths).unwrap();
-        assert_eq!(mode(&paths.acme_json()), 0o600);
-        std::fs::write(paths.acme_json(), "{\"certs\": 1}").unwrap();
-        std::fs::set_permissions(paths.acme_json(), std::fs::Permissions::from_mode(0o644))
-            .unwrap();
-        write_all(&paths).unwrap();
-        assert_eq!(mode(&paths.acme_json()), 0o600);
-        assert_eq!(
-            std::fs::read_to_string(paths.acme_json()).unwrap(),
-            "{\"certs\": 1}"
-        );
-    }
-
-    #[test]
-    fn existing_secret_is_kept() {
-        let (_d, paths) = prefix();
-        std::fs::create_dir_all(paths.state_dir()).unwrap();
-        std::fs::write(paths.traefik_api_secret(), "kept\n").unwrap();
-        write_all(&paths).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(paths.traefik_api_secret()).unwrap(),
-            "kept\n"
-        );
-        assert!(
-            std::fs::read_to_string(paths.dynamic_toml())
-                .unwrap()
-                .contains(&traefik::htpasswd_sha("api_admin", "kept"))
-        );
-    }
-
-    #[test]
-    fn unknown_keys_are_ignored_with_a_warning() {
-        let (_d, paths) = prefix();
-        set_config(
-            &paths,
-            "[auth]\nallow_all = true\n[user]\nadmin = [\"a\"]\n",
-        );
-        let w = write_all(&paths).unwrap();
-        assert_eq!(w.warnings.len(), 2, "{:?}", w.warnings);
-        assert!(w.warnings.iter().any(|m| m.contains("auth.allow_all")));
-        assert!(
-            w.warnings
-                .iter()
-                .any(|m| m.contains("unknown key user ") && m.contains("did you mean")),
-            "{:?}",
-            w.warnings
-        );
-    }
-
-    #[test]
-    fn a_new_api_secret_reaches_the_hub_config_even_from_write_traefik() {
-        let (_d, paths) = prefix();
-        write_all(&paths).unwrap();
-        std::fs::remove_file(paths.traefik_api_secret()).unwrap();
-        let w = write_traefik(&paths).unwrap();
-        assert!(w.api_secret.changed() && w.hub_config.changed(), "{w:?}");
-        let secret = std::fs::read_to_string(paths.traefik_api_secret()).unwrap();
-        assert!(
-            std::fs::read_to_string(paths.hub_config_json())
-                .unwrap()
-                .contains(secret.trim())
-        );
-    }
-
-    #[test]
-    fn glue_is_embedded() {
-        assert!(JUPYTERHUB_CONFIG_PY.contains("class HubcfgSpawner"));
-    }
-}
+mod tests;

@@ -3,13 +3,14 @@
 //! text out. JupyterHub's own routes live in `state/rules/rules.toml`, which
 //! jupyterhub-traefik-proxy owns; nothing here touches it.
 
-use super::get;
 use super::merge::{self, Snippet};
+use crate::effective::Effective;
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 use base64::Engine;
-use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
+use std::num::NonZeroU16;
+use toml::{Table, Value};
 
 pub const HTTP_ENTRYPOINT: &str = "http";
 pub const HTTPS_ENTRYPOINT: &str = "https";
@@ -49,14 +50,13 @@ pub enum Https {
 
 /// The https settings, refusing incomplete or ambiguous ones with the
 /// missing keys named.
-pub fn https(eff: &Value) -> Result<Https> {
-    if !get::boolean(eff, "https.enabled")? {
+pub fn https(eff: &Effective) -> Result<Https> {
+    let https = &eff.https;
+    if !https.enabled {
         return Ok(Https::Off);
     }
-    let cert = get::string(eff, "https.tls.cert")?;
-    let key = get::string(eff, "https.tls.key")?;
-    let email = get::string(eff, "https.letsencrypt.email")?;
-    let domains = get::strings(eff, "https.letsencrypt.domains")?;
+    let (cert, key) = (&https.tls.cert, &https.tls.key);
+    let (email, domains) = (&https.letsencrypt.email, &https.letsencrypt.domains);
     let manual = !cert.is_empty() || !key.is_empty();
     let acme = !email.is_empty() || !domains.is_empty();
     let missing = |names: &[(&str, bool)]| -> Vec<String> {
@@ -107,8 +107,8 @@ pub fn https(eff: &Value) -> Result<Https> {
             }
             Ok(Https::LetsEncrypt {
                 email: email.to_string(),
-                domains,
-                staging: get::boolean(eff, "https.letsencrypt.staging")?,
+                domains: domains.clone(),
+                staging: https.letsencrypt.staging,
             })
         }
     }
@@ -127,7 +127,7 @@ fn incomplete(missing: &[String]) -> Error {
 
 /// `addr:port` as Traefik wants it: empty address = all interfaces, IPv6 in brackets.
 /// The entrypoint the hub's routes live on: https when it is on.
-pub fn route_entrypoint(eff: &Value) -> Result<&'static str> {
+pub fn route_entrypoint(eff: &Effective) -> Result<&'static str> {
     Ok(match https(eff)? {
         Https::Off => HTTP_ENTRYPOINT,
         _ => HTTPS_ENTRYPOINT,
@@ -153,11 +153,10 @@ pub struct Api {
     pub password: String,
 }
 
-pub fn api(eff: &Value, paths: &Paths) -> Result<Api> {
-    let ip = get::string(eff, "traefik_api.ip")?;
-    let port = get::port(eff, "traefik_api.port")?;
-    let username = get::string(eff, "traefik_api.username")?;
-    let password = get::string(eff, "traefik_api.password")?;
+pub fn api(eff: &Effective, paths: &Paths) -> Result<Api> {
+    let t = &eff.traefik_api;
+    let (ip, port) = (t.ip.as_str(), t.port.get());
+    let (username, password) = (&t.username, &t.password);
     if username.is_empty() || username.contains(':') {
         return Err(Error::new(format!(
             "traefik_api.username {username:?} must be non-empty and contain no ':'"
@@ -182,8 +181,8 @@ pub fn api(eff: &Value, paths: &Paths) -> Result<Api> {
     Ok(Api {
         listen: listen_address(ip, port),
         url: format!("http://{host}:{port}"),
-        username: username.to_string(),
-        password: password.to_string(),
+        username: username.clone(),
+        password: password.clone(),
     })
 }
 
@@ -199,105 +198,148 @@ pub fn htpasswd_sha(username: &str, password: &str) -> String {
     )
 }
 
+/// Sets the dotted `path` in `t`, creating tables on the way. Only for
+/// paths written here: no part may contain a dot.
+fn put(t: &mut Table, path: &str, v: impl Into<Value>) {
+    let (parents, leaf) = path.rsplit_once('.').unwrap_or(("", path));
+    let mut cur = t;
+    for part in parents.split('.').filter(|p| !p.is_empty()) {
+        let entry = cur
+            .entry(part)
+            .or_insert_with(|| Value::Table(Table::new()));
+        cur = entry.as_table_mut().expect("only tables on the way");
+    }
+    cur.insert(leaf.to_string(), v.into());
+}
+
+fn strings<S: AsRef<str>>(items: &[S]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(s.as_ref())).collect())
+}
+
+fn path(p: std::path::PathBuf) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// A user-facing entrypoint; returns its dotted path for further settings.
+fn entry_point(t: &mut Table, name: &str, address: &str, port: NonZeroU16) -> String {
+    let ep = format!("entryPoints.{name}");
+    put(
+        t,
+        &format!("{ep}.address"),
+        listen_address(address, port.get()),
+    );
+    put(
+        t,
+        &format!("{ep}.transport.respondingTimeouts.idleTimeout"),
+        "10m",
+    );
+    ep
+}
+
 /// The static config before `traefik_config.d` snippets are merged in.
-pub fn static_config(eff: &Value, paths: &Paths) -> Result<toml::Table> {
+pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
     let api = api(eff, paths)?;
-    let timeouts = json!({"respondingTimeouts": {"idleTimeout": "10m"}});
-    let mut entry_points = serde_json::Map::new();
-    let mut http = json!({
-        "address": listen_address(get::string(eff, "http.address")?, get::port(eff, "http.port")?),
-        "transport": timeouts,
-    });
-    if https != Https::Off {
-        http["http"] =
-            json!({"redirections": {"entryPoint": {"to": HTTPS_ENTRYPOINT, "scheme": "https"}}});
-        let mut tls = json!({"options": "default"});
-        if let Https::LetsEncrypt { domains, .. } = &https {
-            tls["certResolver"] = json!(LE_RESOLVER);
-            tls["domains"] = json!([{"main": domains[0], "sans": domains[1..]}]);
-        }
-        entry_points.insert(
-            HTTPS_ENTRYPOINT.into(),
-            json!({
-                "address": listen_address(get::string(eff, "https.address")?, get::port(eff, "https.port")?),
-                "transport": timeouts,
-                "http": {"tls": tls},
-            }),
+    let mut root = Table::new();
+    let t = &mut root;
+    put(t, "global.checkNewVersion", false);
+    put(t, "global.sendAnonymousUsage", false);
+    put(t, "log.level", "INFO");
+    put(t, "accessLog.format", "json");
+    put(t, "accessLog.filters.statusCodes", strings(&["500-999"]));
+    for header in ["Authorization", "Cookie", "Set-Cookie", "X-Xsrftoken"] {
+        put(
+            t,
+            &format!("accessLog.fields.headers.names.{header}"),
+            "redact",
         );
     }
-    entry_points.insert(HTTP_ENTRYPOINT.into(), http);
-    entry_points.insert(API_ENTRYPOINT.into(), json!({"address": api.listen}));
+    put(t, "api.dashboard", true);
+    put(t, "providers.providersThrottleDuration", "0s");
+    put(t, "providers.file.directory", path(paths.rules_dir()));
+    put(t, "providers.file.watch", true);
 
-    let mut root = json!({
-        "global": {"checkNewVersion": false, "sendAnonymousUsage": false},
-        "log": {"level": "INFO"},
-        "accessLog": {
-            "format": "json",
-            "filters": {"statusCodes": ["500-999"]},
-            "fields": {"headers": {"names": {
-                "Authorization": "redact",
-                "Cookie": "redact",
-                "Set-Cookie": "redact",
-                "X-Xsrftoken": "redact",
-            }}},
-        },
-        "api": {"dashboard": true},
-        "providers": {
-            "providersThrottleDuration": "0s",
-            "file": {"directory": paths.rules_dir().to_string_lossy(), "watch": true},
-        },
-        "entryPoints": entry_points,
-    });
-    if let Https::LetsEncrypt { email, staging, .. } = &https {
-        let mut acme = json!({
-            "email": email,
-            "storage": paths.acme_json().to_string_lossy(),
-            "tlsChallenge": {},
-        });
-        if *staging {
-            acme["caServer"] = json!(LE_STAGING);
+    let http = entry_point(t, HTTP_ENTRYPOINT, &eff.http.address, eff.http.port);
+    put(
+        t,
+        &format!("entryPoints.{API_ENTRYPOINT}.address"),
+        api.listen,
+    );
+    if https != Https::Off {
+        let redirect = format!("{http}.http.redirections.entryPoint");
+        put(t, &format!("{redirect}.to"), HTTPS_ENTRYPOINT);
+        put(t, &format!("{redirect}.scheme"), "https");
+        let ep = entry_point(t, HTTPS_ENTRYPOINT, &eff.https.address, eff.https.port);
+        put(t, &format!("{ep}.http.tls.options"), "default");
+        if let Https::LetsEncrypt { domains, .. } = &https {
+            put(t, &format!("{ep}.http.tls.certResolver"), LE_RESOLVER);
+            let mut domain = Table::new();
+            put(&mut domain, "main", domains[0].as_str());
+            put(&mut domain, "sans", strings(&domains[1..]));
+            put(t, &format!("{ep}.http.tls.domains"), vec![domain]);
         }
-        root["certificatesResolvers"] = json!({ LE_RESOLVER: {"acme": acme} });
     }
-    Ok(to_table(&root))
+    if let Https::LetsEncrypt { email, staging, .. } = &https {
+        let acme = format!("certificatesResolvers.{LE_RESOLVER}.acme");
+        put(t, &format!("{acme}.email"), email.as_str());
+        put(t, &format!("{acme}.storage"), path(paths.acme_json()));
+        put(t, &format!("{acme}.tlsChallenge"), Table::new());
+        if *staging {
+            put(t, &format!("{acme}.caServer"), LE_STAGING);
+        }
+    }
+    Ok(root)
 }
 
 /// hubcfg's dynamic config: the authenticated API router, and TLS settings.
-pub fn dynamic_config(eff: &Value, paths: &Paths) -> Result<toml::Table> {
+pub fn dynamic_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     let https = https(eff)?;
     let api = api(eff, paths)?;
-    let mut root = json!({
-        "http": {
-            "routers": {API_ROUTER: {
-                "rule": "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
-                "entryPoints": [API_ENTRYPOINT],
-                "service": "api@internal",
-                "middlewares": [API_AUTH_MIDDLEWARE],
-            }},
-            "middlewares": {API_AUTH_MIDDLEWARE: {"basicAuth": {
-                "users": [htpasswd_sha(&api.username, &api.password)],
-            }}},
-        },
-    });
+    let mut root = Table::new();
+    let t = &mut root;
+    let router = format!("http.routers.{API_ROUTER}");
+    put(
+        t,
+        &format!("{router}.rule"),
+        "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
+    );
+    put(
+        t,
+        &format!("{router}.entryPoints"),
+        strings(&[API_ENTRYPOINT]),
+    );
+    put(t, &format!("{router}.service"), "api@internal");
+    put(
+        t,
+        &format!("{router}.middlewares"),
+        strings(&[API_AUTH_MIDDLEWARE]),
+    );
+    put(
+        t,
+        &format!("http.middlewares.{API_AUTH_MIDDLEWARE}.basicAuth.users"),
+        strings(&[htpasswd_sha(&api.username, &api.password)]),
+    );
     if https != Https::Off {
-        root["tls"] = json!({"options": {"default": {
-            "minVersion": "VersionTLS12",
-            "cipherSuites": CIPHER_SUITES,
-        }}});
+        put(t, "tls.options.default.minVersion", "VersionTLS12");
+        put(
+            t,
+            "tls.options.default.cipherSuites",
+            strings(&CIPHER_SUITES),
+        );
     }
     if let Https::Manual { cert, key } = &https {
-        root["tls"]["stores"] =
-            json!({"default": {"defaultCertificate": {"certFile": cert, "keyFile": key}}});
+        let store = "tls.stores.default.defaultCertificate";
+        put(t, &format!("{store}.certFile"), cert.as_str());
+        put(t, &format!("{store}.keyFile"), key.as_str());
     }
-    Ok(to_table(&root))
+    Ok(root)
 }
 
 /// Settings that render but probably do not do what the user wants.
-pub fn warnings(eff: &Value) -> Vec<String> {
+pub fn warnings(eff: &Effective) -> Vec<String> {
     let mut out = vec![];
+    let port = eff.https.port.get();
     if let Ok(Https::LetsEncrypt { .. }) = https(eff)
-        && let Ok(port) = get::port(eff, "https.port")
         && port != 443
     {
         out.push(format!(
@@ -316,7 +358,7 @@ pub struct Rendered {
     pub https: Https,
 }
 
-pub fn render(eff: &Value, paths: &Paths, snippets: &[Snippet]) -> Result<Rendered> {
+pub fn render(eff: &Effective, paths: &Paths, snippets: &[Snippet]) -> Result<Rendered> {
     let mut stat = static_config(eff, paths)?;
     for s in snippets {
         merge::deep_merge(&mut stat, merge::parse(s)?);
@@ -342,7 +384,7 @@ pub fn render(eff: &Value, paths: &Paths, snippets: &[Snippet]) -> Result<Render
     })
 }
 
-fn serialize(t: &toml::Table, what: &str) -> Result<String> {
+fn serialize(t: &Table, what: &str) -> Result<String> {
     let text =
         toml::to_string_pretty(t).map_err(|e| Error::new(format!("rendering {what}: {e}")))?;
     text.parse::<toml::Table>()
@@ -350,247 +392,6 @@ fn serialize(t: &toml::Table, what: &str) -> Result<String> {
     Ok(text)
 }
 
-/// JSON built with `json!` as a TOML table; nulls are dropped.
-fn to_table(v: &Value) -> toml::Table {
-    match to_toml(v) {
-        Some(toml::Value::Table(t)) => t,
-        _ => toml::Table::new(),
-    }
-}
-
-fn to_toml(v: &Value) -> Option<toml::Value> {
-    Some(match v {
-        Value::Null => return None,
-        Value::Bool(b) => toml::Value::Boolean(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => toml::Value::Integer(i),
-            None => toml::Value::Float(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => toml::Value::String(s.clone()),
-        Value::Array(a) => toml::Value::Array(a.iter().filter_map(to_toml).collect()),
-        Value::Object(o) => toml::Value::Table(
-            o.iter()
-                .filter_map(|(k, v)| to_toml(v).map(|v| (k.clone(), v)))
-                .collect(),
-        ),
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::effective::{Secrets, effective};
-    use std::path::PathBuf;
-
-    fn paths() -> Paths {
-        Paths::new("/opt/tljh")
-    }
-
-    fn eff(user: Value) -> Value {
-        effective(
-            &user,
-            &Secrets {
-                traefik_api_password: Some("generated-secret".into()),
-            },
-        )
-    }
-
-    fn both(user: Value) -> String {
-        let r = render(&eff(user), &paths(), &[]).unwrap();
-        format!(
-            "--- traefik.toml\n{}--- rules/dynamic.toml\n{}",
-            r.static_toml, r.dynamic_toml
-        )
-    }
-
-    #[test]
-    fn default_http() {
-        insta::assert_snapshot!(both(json!({})));
-    }
-
-    #[test]
-    fn custom_ports_and_addresses() {
-        insta::assert_snapshot!(both(json!({
-            "http": {"address": "10.0.0.5", "port": 8080},
-            "traefik_api": {"ip": "::1", "port": 9099, "username": "hubapi"},
-        })));
-    }
-
-    #[test]
-    fn manual_tls() {
-        insta::assert_snapshot!(both(json!({"https": {
-            "enabled": true,
-            "port": 8443,
-            "tls": {"cert": "/etc/ssl/hub.crt", "key": "/etc/ssl/hub.key"},
-        }})));
-    }
-
-    #[test]
-    fn letsencrypt_staging() {
-        insta::assert_snapshot!(both(json!({"https": {
-            "enabled": true,
-            "letsencrypt": {
-                "email": "admin@example.org",
-                "domains": ["hub.example.org", "www.hub.example.org"],
-                "staging": true,
-            },
-        }})));
-    }
-
-    #[test]
-    fn letsencrypt_production_has_no_ca_override() {
-        let r = render(
-            &eff(json!({"https": {"enabled": true, "letsencrypt": {
-                "email": "a@example.org", "domains": ["example.org"]}}})),
-            &paths(),
-            &[],
-        )
-        .unwrap();
-        assert!(!r.static_toml.contains("caServer"), "{}", r.static_toml);
-        assert!(r.static_toml.contains("certResolver = \"letsencrypt\""));
-    }
-
-    #[test]
-    fn traefik_config_d_snippets_deep_merge() {
-        let snippets = [
-            Snippet {
-                path: PathBuf::from("/opt/tljh/config/traefik_config.d/10-metrics.toml"),
-                text: "[entryPoints.metrics]\naddress = \"127.0.0.1:9100\"\n\n[metrics.prometheus]\nentryPoint = \"metrics\"\n".into(),
-            },
-            Snippet {
-                path: PathBuf::from("/opt/tljh/config/traefik_config.d/20-debug.toml"),
-                text: "[log]\nlevel = \"DEBUG\"\n\n[entryPoints.http.forwardedHeaders]\ntrustedIPs = [\"10.0.0.0/8\"]\n".into(),
-            },
-        ];
-        let r = render(&eff(json!({})), &paths(), &snippets).unwrap();
-        let t: toml::Table = r.static_toml.parse().unwrap();
-        let eps = t["entryPoints"].as_table().unwrap();
-        assert_eq!(eps["http"]["address"].as_str(), Some(":80"));
-        assert_eq!(eps["auth_api"]["address"].as_str(), Some("127.0.0.1:8099"));
-        assert_eq!(eps["metrics"]["address"].as_str(), Some("127.0.0.1:9100"));
-        assert_eq!(t["log"]["level"].as_str(), Some("DEBUG"));
-        insta::assert_snapshot!(r.static_toml);
-    }
-
-    #[test]
-    fn bad_snippet_is_refused_with_its_name() {
-        let s = [Snippet {
-            path: PathBuf::from("/opt/tljh/config/traefik_config.d/bad.toml"),
-            text: "[log\n".into(),
-        }];
-        let e = render(&eff(json!({})), &paths(), &s).unwrap_err();
-        assert!(e.message.contains("bad.toml"), "{}", e.message);
-        assert!(e.message.contains("line 1"), "{}", e.message);
-    }
-
-    fn https_err(https: Value) -> String {
-        let e = render(&eff(json!({"https": https})), &paths(), &[]).unwrap_err();
-        e.message
-    }
-
-    #[test]
-    fn https_without_any_certificate_source_is_refused() {
-        let m = https_err(json!({"enabled": true}));
-        for key in [
-            "https.tls.cert",
-            "https.tls.key",
-            "https.letsencrypt.email",
-            "https.letsencrypt.domains",
-        ] {
-            assert!(m.contains(key), "{key} not in: {m}");
-        }
-    }
-
-    #[test]
-    fn incomplete_https_names_the_missing_key() {
-        let m = https_err(json!({"enabled": true, "tls": {"cert": "/c.pem"}}));
-        assert!(m.contains("missing https.tls.key"), "{m}");
-        let m = https_err(json!({"enabled": true, "tls": {"key": "/k.pem"}}));
-        assert!(m.contains("missing https.tls.cert"), "{m}");
-        let m = https_err(json!({"enabled": true, "letsencrypt": {"email": "a@b.org"}}));
-        assert!(m.contains("missing https.letsencrypt.domains"), "{m}");
-        let m = https_err(json!({"enabled": true, "letsencrypt": {"domains": ["b.org"]}}));
-        assert!(m.contains("missing https.letsencrypt.email"), "{m}");
-    }
-
-    #[test]
-    fn both_certificate_sources_are_refused() {
-        let m = https_err(json!({"enabled": true, "tls": {"cert": "/c", "key": "/k"},
-            "letsencrypt": {"email": "a@b.org", "domains": ["b.org"]}}));
-        assert!(m.contains("both"), "{m}");
-    }
-
-    #[test]
-    fn disabled_https_ignores_partial_settings() {
-        let r = render(
-            &eff(json!({"https": {"tls": {"cert": "/c.pem"}}})),
-            &paths(),
-            &[],
-        )
-        .unwrap();
-        assert_eq!(r.https, Https::Off);
-        assert!(!r.static_toml.contains("https"));
-    }
-
-    #[test]
-    fn rendering_is_deterministic() {
-        let user = json!({"https": {"enabled": true, "letsencrypt": {
-            "email": "a@example.org", "domains": ["example.org"]}}});
-        assert_eq!(
-            render(&eff(user.clone()), &paths(), &[]).unwrap(),
-            render(&eff(user), &paths(), &[]).unwrap()
-        );
-    }
-
-    #[test]
-    fn empty_api_password_is_refused() {
-        let e = render(&effective(&json!({}), &Secrets::default()), &paths(), &[]).unwrap_err();
-        assert!(e.message.contains("traefik-api.secret"), "{}", e.message);
-    }
-
-    #[test]
-    fn letsencrypt_on_another_port_is_warned_about() {
-        let le =
-            json!({"enabled": true, "letsencrypt": {"email": "a@b.org", "domains": ["b.org"]}});
-        assert!(warnings(&eff(json!({"https": le.clone()}))).is_empty());
-        let mut moved = le;
-        moved["port"] = json!(8443);
-        let w = warnings(&eff(json!({"https": moved})));
-        assert!(w.len() == 1 && w[0].contains("8443"), "{w:?}");
-    }
-
-    #[test]
-    fn values_cannot_inject_toml() {
-        let evil = "a@b.org\"\n[api]\ninsecure = true\n#";
-        let r = render(
-            &eff(json!({"https": {"enabled": true, "letsencrypt": {
-                "email": evil, "domains": ["b.org"]}}})),
-            &paths(),
-            &[],
-        )
-        .unwrap();
-        let t: toml::Table = r.static_toml.parse().unwrap();
-        assert_eq!(
-            t["certificatesResolvers"]["letsencrypt"]["acme"]["email"].as_str(),
-            Some(evil)
-        );
-        assert!(t["api"].get("insecure").is_none());
-    }
-
-    #[test]
-    fn htpasswd_sha_matches_htpasswd() {
-        // `htpasswd -nbs api_admin password`
-        assert_eq!(
-            htpasswd_sha("api_admin", "password"),
-            "api_admin:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="
-        );
-    }
-
-    #[test]
-    fn listen_addresses() {
-        assert_eq!(listen_address("", 80), ":80");
-        assert_eq!(listen_address("10.1.2.3", 80), "10.1.2.3:80");
-        assert_eq!(listen_address("::", 443), "[::]:443");
-        assert_eq!(listen_address("[::1]", 443), "[::1]:443");
-    }
-}
+#[path = "traefik_tests.rs"]
+mod tests;
