@@ -6,7 +6,6 @@
 //! Sources may be `http(s)://` URLs, `file://` URLs or plain local paths, so
 //! air-gapped sites can point the overrides at files they copied in.
 
-pub mod progress;
 #[cfg(test)]
 pub(crate) mod test_server;
 
@@ -16,9 +15,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
-pub use progress::IndicatifProgress;
-
-/// Download progress, kept out of the library: the installer UI draws it.
+/// Download progress, kept out of the library: a `report::Reporter` hands
+/// one out (`Reporter::progress`) and draws it.
 pub trait Progress {
     /// A new attempt starts; `total` is the size when the server says it.
     fn start(&self, total: Option<u64>);

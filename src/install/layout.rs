@@ -3,8 +3,10 @@
 //! JupyterHub config glue.
 
 use crate::error::{Context, Result};
-use crate::fsutil::{self, Outcome};
-use crate::install::{Ctx, Step};
+use crate::fsutil;
+use crate::install::{Ctx, Outcome, Restart, Step};
+use crate::report::Reporter;
+use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -28,15 +30,38 @@ fn rel(ctx: &Ctx, p: &Path) -> String {
     }
 }
 
-/// What a directory needs: created, or its mode fixed.
-fn dir_plan(ctx: &Ctx, dir: &Path, mode: u32) -> Option<String> {
-    match mode_of(dir) {
-        None => Some(format!("create {}/ (mode {mode:o})", rel(ctx, dir))),
-        Some(m) if m != mode => Some(format!(
-            "set mode of {}/ from {m:o} to {mode:o}",
-            rel(ctx, dir)
-        )),
-        Some(_) => None,
+/// A path under the prefix with its short name for the plan line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub path: PathBuf,
+    pub rel: String,
+}
+
+impl Shown {
+    fn new(ctx: &Ctx, path: PathBuf) -> Self {
+        Shown {
+            rel: rel(ctx, &path),
+            path,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirsAction {
+    CreateDir { dir: Shown, mode: u32 },
+    SetMode { dir: Shown, from: u32, to: u32 },
+    WriteDefaultConfig(Shown),
+}
+
+impl fmt::Display for DirsAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DirsAction::CreateDir { dir, mode } => write!(f, "create {}/ (mode {mode:o})", dir.rel),
+            DirsAction::SetMode { dir, from, to } => {
+                write!(f, "set mode of {}/ from {from:o} to {to:o}", dir.rel)
+            }
+            DirsAction::WriteDefaultConfig(c) => write!(f, "write a commented default {}", c.rel),
+        }
     }
 }
 
@@ -59,32 +84,49 @@ impl ConfigDirs {
 }
 
 impl Step for ConfigDirs {
+    type Action = DirsAction;
+
     fn name(&self) -> &'static str {
         "Config and state directories"
     }
 
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<String>> {
-        let mut plan: Vec<String> = Self::dirs(ctx)
-            .iter()
-            .filter_map(|(d, m)| dir_plan(ctx, d, *m))
-            .collect();
+    fn plan(&self, ctx: &Ctx) -> Result<Vec<DirsAction>> {
+        let mut plan = vec![];
+        for (dir, mode) in Self::dirs(ctx) {
+            match mode_of(&dir) {
+                None => plan.push(DirsAction::CreateDir {
+                    dir: Shown::new(ctx, dir),
+                    mode,
+                }),
+                Some(m) if m != mode => plan.push(DirsAction::SetMode {
+                    dir: Shown::new(ctx, dir),
+                    from: m,
+                    to: mode,
+                }),
+                Some(_) => {}
+            }
+        }
         let config = ctx.paths.config_toml();
         if std::fs::symlink_metadata(&config).is_err() {
-            plan.push(format!("write a commented default {}", rel(ctx, &config)));
+            plan.push(DirsAction::WriteDefaultConfig(Shown::new(ctx, config)));
         }
         Ok(plan)
     }
 
-    fn execute(&self, ctx: &Ctx) -> Result<()> {
-        for (dir, mode) in Self::dirs(ctx) {
-            fsutil::ensure_dir(&dir, mode).context(|| format!("creating {}", dir.display()))?;
+    fn execute(&self, _ctx: &Ctx, plan: &[DirsAction], _: &dyn Reporter) -> Result<Outcome> {
+        for action in plan {
+            match action {
+                DirsAction::CreateDir { dir, mode: to } | DirsAction::SetMode { dir, to, .. } => {
+                    fsutil::ensure_dir(&dir.path, *to)
+                        .context(|| format!("creating {}", dir.path.display()))?;
+                }
+                DirsAction::WriteDefaultConfig(c) => {
+                    fsutil::write_atomic(&c.path, DEFAULT_CONFIG_TOML.as_bytes(), 0o600)
+                        .context(|| format!("writing {}", c.path.display()))?;
+                }
+            }
         }
-        let config = ctx.paths.config_toml();
-        if std::fs::symlink_metadata(&config).is_err() {
-            fsutil::write_atomic(&config, DEFAULT_CONFIG_TOML.as_bytes(), 0o600)
-                .context(|| format!("writing {}", config.display()))?;
-        }
-        Ok(())
+        Ok(Outcome::done())
     }
 }
 
@@ -95,6 +137,30 @@ pub struct SelfInstall {
     pub source: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BinAction {
+    Install { src: PathBuf },
+    Update { src: PathBuf, bytes: usize },
+    SetMode { from: Option<u32> },
+}
+
+impl fmt::Display for BinAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BinAction::Install { src } => write!(f, "install {} as bin/hubcfg", src.display()),
+            BinAction::Update { src, bytes } => write!(
+                f,
+                "update bin/hubcfg from {} ({bytes} bytes)",
+                src.display()
+            ),
+            BinAction::SetMode { from: Some(m) } => {
+                write!(f, "set mode of bin/hubcfg from {m:o} to 755")
+            }
+            BinAction::SetMode { from: None } => f.write_str("set mode of bin/hubcfg to 755"),
+        }
+    }
+}
+
 impl SelfInstall {
     fn source(&self) -> Result<PathBuf> {
         match &self.source {
@@ -102,29 +168,6 @@ impl SelfInstall {
             None => Ok(std::env::current_exe()
                 .context(|| "finding the running hubcfg binary".to_string())?),
         }
-    }
-
-    fn differs(&self, ctx: &Ctx) -> Result<Option<String>> {
-        let src = self.source()?;
-        let dest = ctx.paths.hubcfg_bin();
-        if same_file(&src, &dest) {
-            return Ok(mode_of(&dest)
-                .filter(|m| *m != 0o755)
-                .map(|m| format!("set mode of bin/hubcfg from {m:o} to 755")));
-        }
-        let new = std::fs::read(&src).context(|| format!("reading {}", src.display()))?;
-        Ok(match std::fs::read(&dest) {
-            Err(_) => Some(format!("install {} as bin/hubcfg", src.display())),
-            Ok(old) if old != new => Some(format!(
-                "update bin/hubcfg from {} ({} bytes)",
-                src.display(),
-                new.len()
-            )),
-            Ok(_) if mode_of(&dest) != Some(0o755) => {
-                Some("set mode of bin/hubcfg to 755".to_string())
-            }
-            Ok(_) => None,
-        })
     }
 }
 
@@ -136,27 +179,70 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 impl Step for SelfInstall {
+    type Action = BinAction;
+
     fn name(&self) -> &'static str {
         "hubcfg binary"
     }
 
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<String>> {
-        Ok(self.differs(ctx)?.into_iter().collect())
+    fn plan(&self, ctx: &Ctx) -> Result<Vec<BinAction>> {
+        let src = self.source()?;
+        let dest = ctx.paths.hubcfg_bin();
+        if same_file(&src, &dest) {
+            return Ok(mode_of(&dest)
+                .filter(|m| *m != 0o755)
+                .map(|m| BinAction::SetMode { from: Some(m) })
+                .into_iter()
+                .collect());
+        }
+        let new = std::fs::read(&src).context(|| format!("reading {}", src.display()))?;
+        Ok(match std::fs::read(&dest) {
+            Err(_) => vec![BinAction::Install { src }],
+            Ok(old) if old != new => vec![BinAction::Update {
+                src,
+                bytes: new.len(),
+            }],
+            Ok(_) if mode_of(&dest) != Some(0o755) => vec![BinAction::SetMode { from: None }],
+            Ok(_) => vec![],
+        })
     }
 
-    fn execute(&self, ctx: &Ctx) -> Result<()> {
+    fn execute(&self, ctx: &Ctx, plan: &[BinAction], _: &dyn Reporter) -> Result<Outcome> {
         let dest = ctx.paths.hubcfg_bin();
-        fsutil::ensure_dir(&ctx.paths.bin_dir(), 0o755)?;
-        let src = self.source()?;
-        if same_file(&src, &dest) {
-            fsutil::write_if_changed(&dest, &std::fs::read(&dest)?, 0o755)?;
-            return Ok(());
+        for action in plan {
+            match action {
+                BinAction::Install { src } | BinAction::Update { src, .. } => {
+                    fsutil::ensure_dir(&ctx.paths.bin_dir(), 0o755)?;
+                    let bytes =
+                        std::fs::read(src).context(|| format!("reading {}", src.display()))?;
+                    // write_atomic renames over the old file, so a running copy is fine.
+                    fsutil::write_if_changed(&dest, &bytes, 0o755)
+                        .context(|| format!("installing {}", dest.display()))?;
+                }
+                BinAction::SetMode { .. } => {
+                    fs_err::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))?
+                }
+            }
         }
-        let bytes = std::fs::read(&src).context(|| format!("reading {}", src.display()))?;
-        // write_atomic renames over the old file, so a running copy is fine.
-        fsutil::write_if_changed(&dest, &bytes, 0o755)
-            .context(|| format!("installing {}", dest.display()))?;
-        Ok(())
+        // A new binary needs no restart: the units run it afresh each start.
+        Ok(Outcome::done())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlueAction {
+    Write(Shown),
+    Update(Shown),
+    SetMode(Shown),
+}
+
+impl fmt::Display for GlueAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GlueAction::Write(p) => write!(f, "write {}", p.rel),
+            GlueAction::Update(p) => write!(f, "update {}", p.rel),
+            GlueAction::SetMode(p) => write!(f, "set mode of {} to 644", p.rel),
+        }
     }
 }
 
@@ -165,48 +251,52 @@ impl Step for SelfInstall {
 pub struct HubGlue;
 
 impl Step for HubGlue {
+    type Action = GlueAction;
+
     fn name(&self) -> &'static str {
         "JupyterHub config glue"
     }
 
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<String>> {
+    fn plan(&self, ctx: &Ctx) -> Result<Vec<GlueAction>> {
         let dest = ctx.paths.jupyterhub_config_py();
+        let shown = || Shown::new(ctx, dest.clone());
         Ok(match std::fs::read(&dest) {
-            Err(_) => vec![format!("write {}", rel(ctx, &dest))],
-            Ok(b) if b != JUPYTERHUB_CONFIG_PY.as_bytes() => {
-                vec![format!("update {}", rel(ctx, &dest))]
-            }
-            Ok(_) if mode_of(&dest) != Some(0o644) => {
-                vec![format!("set mode of {} to 644", rel(ctx, &dest))]
-            }
+            Err(_) => vec![GlueAction::Write(shown())],
+            Ok(b) if b != JUPYTERHUB_CONFIG_PY.as_bytes() => vec![GlueAction::Update(shown())],
+            Ok(_) if mode_of(&dest) != Some(0o644) => vec![GlueAction::SetMode(shown())],
             Ok(_) => vec![],
         })
     }
 
-    fn execute(&self, ctx: &Ctx) -> Result<()> {
-        let dest = ctx.paths.jupyterhub_config_py();
-        if let Some(dir) = dest.parent() {
-            fsutil::ensure_dir(dir, 0o755).context(|| format!("creating {}", dir.display()))?;
+    fn execute(&self, _ctx: &Ctx, plan: &[GlueAction], _: &dyn Reporter) -> Result<Outcome> {
+        let mut outcome = Outcome::done();
+        for action in plan {
+            let (GlueAction::Write(shown) | GlueAction::Update(shown) | GlueAction::SetMode(shown)) =
+                action;
+            let dest = &shown.path;
+            if let Some(dir) = dest.parent() {
+                fsutil::ensure_dir(dir, 0o755).context(|| format!("creating {}", dir.display()))?;
+            }
+            let written = fsutil::write_if_changed(dest, JUPYTERHUB_CONFIG_PY.as_bytes(), 0o644)
+                .context(|| format!("writing {}", dest.display()))?;
+            if written.changed() {
+                outcome.restart = Restart::because(format!("{} changed", shown.rel));
+            }
         }
-        let outcome = fsutil::write_if_changed(&dest, JUPYTERHUB_CONFIG_PY.as_bytes(), 0o644)
-            .context(|| format!("writing {}", dest.display()))?;
-        if outcome != Outcome::Unchanged {
-            ctx.restart_needed.set(true);
-        }
-        Ok(())
+        Ok(outcome)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::install::tests::{TestCtx, assert_idempotent};
+    use crate::install::testutil::{TestEnv, assert_idempotent, plan_lines, run};
 
     #[test]
     fn config_dirs_are_created_private_and_config_kept() {
-        let t = TestCtx::new();
+        let t = TestEnv::new();
         let ctx = t.ctx();
-        let plan = ConfigDirs.plan(&ctx).unwrap();
+        let plan = plan_lines(&ConfigDirs, &ctx);
         assert_eq!(plan.len(), 6);
         assert_eq!(
             plan[0],
@@ -228,7 +318,7 @@ mod tests {
         std::fs::set_permissions(t.paths.state_dir(), std::fs::Permissions::from_mode(0o755))
             .unwrap();
         assert_eq!(
-            ConfigDirs.plan(&ctx).unwrap(),
+            plan_lines(&ConfigDirs, &ctx),
             vec!["set mode of state/ from 755 to 700"]
         );
         assert_idempotent(&ConfigDirs, &ctx);
@@ -246,43 +336,64 @@ mod tests {
 
     #[test]
     fn self_install_copies_when_bytes_differ() {
-        let t = TestCtx::new();
+        let t = TestEnv::new();
         let ctx = t.ctx();
         let src = t.dir.path().join("hubcfg-new");
         std::fs::write(&src, b"binary v1").unwrap();
         let step = SelfInstall {
             source: Some(src.clone()),
         };
-        assert_idempotent(&step, &ctx);
+        let first = assert_idempotent(&step, &ctx);
+        assert_eq!(first.restart, None, "a new binary needs no restart");
         assert_eq!(std::fs::read(t.paths.hubcfg_bin()).unwrap(), b"binary v1");
         assert_eq!(mode_of(&t.paths.hubcfg_bin()), Some(0o755));
         std::fs::write(&src, b"binary v2").unwrap();
-        assert!(step.plan(&ctx).unwrap()[0].starts_with("update bin/hubcfg"));
-        assert_idempotent(&step, &ctx);
+        assert!(plan_lines(&step, &ctx)[0].starts_with("update bin/hubcfg"));
+        assert_eq!(assert_idempotent(&step, &ctx).restart, None);
         // Running the installed copy itself: nothing to copy.
         let step = SelfInstall {
             source: Some(t.paths.hubcfg_bin()),
         };
         assert!(step.plan(&ctx).unwrap().is_empty());
-        assert!(!ctx.restart_needed.get(), "a new binary needs no restart");
+        // A wrong mode on the installed copy is fixed, nothing else.
+        std::fs::set_permissions(t.paths.hubcfg_bin(), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+        assert_eq!(
+            plan_lines(&step, &ctx),
+            vec!["set mode of bin/hubcfg from 700 to 755"]
+        );
+        assert_idempotent(&step, &ctx);
+        assert_eq!(mode_of(&t.paths.hubcfg_bin()), Some(0o755));
     }
 
     #[test]
     fn glue_copy_sets_restart_only_when_changed() {
-        let t = TestCtx::new();
+        let t = TestEnv::new();
         let ctx = t.ctx();
-        assert_idempotent(&HubGlue, &ctx);
-        assert!(ctx.restart_needed.get());
+        let first = assert_idempotent(&HubGlue, &ctx);
+        assert_eq!(
+            first.restart,
+            Restart::because("hub/etc/jupyterhub_config.py changed")
+        );
         assert_eq!(mode_of(&t.paths.jupyterhub_config_py()), Some(0o644));
-        ctx.restart_needed.set(false);
-        HubGlue.execute(&ctx).unwrap();
-        assert!(!ctx.restart_needed.get());
+        // Re-run: nothing planned, so the runner executes nothing.
+        assert!(HubGlue.plan(&ctx).unwrap().is_empty());
         std::fs::write(t.paths.jupyterhub_config_py(), "edited").unwrap();
         assert_eq!(
-            HubGlue.plan(&ctx).unwrap(),
+            plan_lines(&HubGlue, &ctx),
             vec!["update hub/etc/jupyterhub_config.py"]
         );
-        HubGlue.execute(&ctx).unwrap();
-        assert!(ctx.restart_needed.get());
+        assert!(run(&HubGlue, &ctx).restart.is_some());
+        // Only the mode wrong: fixed.
+        std::fs::set_permissions(
+            t.paths.jupyterhub_config_py(),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        assert_eq!(
+            plan_lines(&HubGlue, &ctx),
+            vec!["set mode of hub/etc/jupyterhub_config.py to 644"]
+        );
+        assert_idempotent(&HubGlue, &ctx);
     }
 }

@@ -1,7 +1,7 @@
 //! A download progress bar on stderr, drawn only when stderr is a terminal
 //! (logs and pipes get nothing).
 
-use super::Progress;
+use crate::download::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::RefCell;
 use std::io::IsTerminal;
