@@ -18,8 +18,6 @@ mod permissions;
 mod user;
 
 pub use permissions::{fix_permissions, permission_fixes, wanted_mode};
-#[cfg(test)]
-use user::needs_creating;
 pub use user::{Existing, UserEnv, UserEnvAction, existing_env};
 
 use crate::cmd;

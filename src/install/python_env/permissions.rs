@@ -71,3 +71,21 @@ pub fn fix_permissions(root: &Path, owner: (u32, u32)) -> Result<usize> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wanted_modes() {
+        assert_eq!(wanted_mode(0o600, false), 0o644);
+        assert_eq!(wanted_mode(0o775, true), 0o755);
+        assert_eq!(
+            wanted_mode(0o700, false),
+            0o755,
+            "an executable stays executable by all"
+        );
+        assert_eq!(wanted_mode(0o4755, false), 0o4755, "setuid kept");
+        assert_eq!(wanted_mode(0o666, false), 0o644);
+    }
+}

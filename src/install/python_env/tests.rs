@@ -273,34 +273,6 @@ fn user_env_refuses_to_mix_kinds_or_clobber() {
 }
 
 #[test]
-fn existing_env_kinds() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("user");
-    assert_eq!(existing_env(&d), Existing::Missing);
-    std::fs::create_dir(&d).unwrap();
-    assert_eq!(
-        existing_env(&d),
-        Existing::Missing,
-        "empty counts as missing"
-    );
-    std::fs::create_dir(d.join("conda-meta")).unwrap();
-    assert_eq!(existing_env(&d), Existing::Conda);
-}
-
-#[test]
-fn wanted_modes() {
-    assert_eq!(wanted_mode(0o600, false), 0o644);
-    assert_eq!(wanted_mode(0o775, true), 0o755);
-    assert_eq!(
-        wanted_mode(0o700, false),
-        0o755,
-        "an executable stays executable by all"
-    );
-    assert_eq!(wanted_mode(0o4755, false), 0o4755, "setuid kept");
-    assert_eq!(wanted_mode(0o666, false), 0o644);
-}
-
-#[test]
 fn stamp_and_freeze_diff() {
     assert_ne!(
         stamp_for("a", None, &[]),
@@ -311,27 +283,6 @@ fn stamp_and_freeze_diff() {
     let after: BTreeSet<String> = ["a==2".into(), "b==1".into(), "c==1".into()].into();
     assert_eq!(changed_packages(&before, &after), 2);
     assert_eq!(changed_packages(&after, &after), 0);
-}
-
-#[test]
-fn an_interrupted_venv_is_created_again_but_conda_is_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let env = PipEnv {
-        dir: dir.path().to_path_buf(),
-        label: "user",
-        requirements: "",
-        index_url: None,
-        extra_pip_args: &[],
-    };
-    assert!(needs_creating(Existing::Missing, &env));
-    assert!(
-        needs_creating(Existing::Venv, &env),
-        "pyvenv.cfg but no python"
-    );
-    assert!(!needs_creating(Existing::Conda, &env));
-    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
-    std::fs::write(dir.path().join("bin/python3"), "").unwrap();
-    assert!(!needs_creating(Existing::Venv, &env));
 }
 
 /// The real hub and user requirement lists from PyPI (or the machine's pip

@@ -41,7 +41,7 @@ pub fn existing_env(dir: &Path) -> Existing {
     }
 }
 
-pub(super) fn needs_creating(existing: Existing, env: &PipEnv) -> bool {
+fn needs_creating(existing: Existing, env: &PipEnv) -> bool {
     existing == Existing::Missing || (existing == Existing::Venv && !env.python().exists())
 }
 
@@ -260,5 +260,46 @@ impl UserEnv {
                 "{msg}; carrying on because of --allow-requirements-failure (details in the log)"
             )),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn existing_env_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("user");
+        assert_eq!(existing_env(&d), Existing::Missing);
+        std::fs::create_dir(&d).unwrap();
+        assert_eq!(
+            existing_env(&d),
+            Existing::Missing,
+            "empty counts as missing"
+        );
+        std::fs::create_dir(d.join("conda-meta")).unwrap();
+        assert_eq!(existing_env(&d), Existing::Conda);
+    }
+
+    #[test]
+    fn an_interrupted_venv_is_created_again_but_conda_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = PipEnv {
+            dir: dir.path().to_path_buf(),
+            label: "user",
+            requirements: "",
+            index_url: None,
+            extra_pip_args: &[],
+        };
+        assert!(needs_creating(Existing::Missing, &env));
+        assert!(
+            needs_creating(Existing::Venv, &env),
+            "pyvenv.cfg but no python"
+        );
+        assert!(!needs_creating(Existing::Conda, &env));
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+        std::fs::write(dir.path().join("bin/python3"), "").unwrap();
+        assert!(!needs_creating(Existing::Venv, &env));
     }
 }
