@@ -56,3 +56,29 @@ impl Step for Render {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::install::layout::ConfigDirs;
+    use crate::install::testutil::{TestEnv, plan_lines, run};
+
+    #[test]
+    fn renders_then_a_second_run_changes_nothing() {
+        let t = TestEnv::new();
+        let ctx = t.ctx();
+        run(&ConfigDirs, &ctx);
+        assert_eq!(
+            plan_lines(&Render, &ctx),
+            vec!["render config.toml into state/ (hub JSON, Traefik files)"]
+        );
+        let first = run(&Render, &ctx);
+        assert!(first.changed);
+        assert_eq!(first.restart, Restart::because("rendered files changed"));
+        let snapshot = Render::snapshot(&ctx);
+        assert!(snapshot.iter().all(Option::is_some), "all three written");
+        let second = run(&Render, &ctx);
+        assert_eq!(second, Outcome::unchanged("rendered files unchanged"));
+        assert_eq!(Render::snapshot(&ctx), snapshot);
+    }
+}

@@ -1,6 +1,6 @@
 //! The `Reporter` for a person at a terminal: step lines on stdout, download
-//! bars on stderr (only when it is a terminal). Every line also goes to the
-//! log, whatever the verbosity.
+//! bars on stderr (only when it is a terminal). Every line but the plan
+//! details also goes to the log, whatever the verbosity.
 
 use super::bar::IndicatifProgress;
 use crate::download::{NoProgress, Progress};
@@ -42,7 +42,7 @@ impl Reporter for Terminal {
     }
 
     fn detail(&self, line: &str) {
-        tracing::debug!("{line}");
+        // Not logged: the log has the whole plan already ("planned").
         if self.verbosity == Verbosity::Verbose {
             out(&format!("      - {line}\n"));
         }
