@@ -180,9 +180,7 @@ pub fn main() -> i32 {
             output: OutputFlags,
         }
         let cli = BootstrapCli::parse();
-        let ui = crate::install::ui::Terminal {
-            verbosity: cli.output.verbosity(),
-        };
+        let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
         crate::install::run(&Paths::resolve(cli.prefix.as_deref()), &cli.args, &ui)
     } else if argv0 == "tljh-config" {
         let matches = Cli::command().name("tljh-config").get_matches();
@@ -298,9 +296,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bootstrap(args)) => {
-            let ui = crate::install::ui::Terminal {
-                verbosity: cli.output.verbosity(),
-            };
+            let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)
         }
         Some(Command::Render { hub_stopped }) => {

@@ -3,7 +3,7 @@
 //! and never print. `install::ui::Terminal` draws it; `Recorder` keeps it for
 //! tests to assert.
 
-use crate::download::{NoProgress, Progress};
+use crate::download::Progress;
 use std::cell::RefCell;
 
 /// How much the terminal shows (`--quiet`, default, `--verbose`). The log
@@ -82,6 +82,18 @@ impl Reporter for Recorder {
     }
     fn progress(&self, label: &str) -> Box<dyn Progress + '_> {
         self.push(Event::Progress(label.into()));
-        Box::new(NoProgress)
+        Box::new(Recorded(self))
+    }
+}
+
+/// A download as a `Recorder` sees it: only its retries.
+struct Recorded<'a>(&'a Recorder);
+
+impl Progress for Recorded<'_> {
+    fn start(&self, _total: Option<u64>) {}
+    fn advance(&self, _n: u64) {}
+    fn finish(&self) {}
+    fn retrying(&self, message: &str) {
+        self.0.warn(message);
     }
 }

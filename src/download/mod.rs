@@ -22,6 +22,8 @@ pub trait Progress {
     fn start(&self, total: Option<u64>);
     fn advance(&self, n: u64);
     fn finish(&self);
+    /// An attempt failed and another follows (`message` says why and when).
+    fn retrying(&self, message: &str);
 }
 
 /// Draws nothing.
@@ -31,6 +33,7 @@ impl Progress for NoProgress {
     fn start(&self, _total: Option<u64>) {}
     fn advance(&self, _n: u64) {}
     fn finish(&self) {}
+    fn retrying(&self, _message: &str) {}
 }
 
 /// How often and how patiently to retry.
@@ -102,11 +105,11 @@ pub fn fetch_verified_with(
             Ok(()) => return Ok(()),
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Retryable(e)) if attempt < attempts => {
-                tracing::warn!(
+                progress.retrying(&format!(
                     "download attempt {attempt} of {attempts} failed: {}; retrying in {}s",
                     e.message,
                     wait.as_secs()
-                );
+                ));
                 std::thread::sleep(wait);
                 wait *= 2;
             }

@@ -57,4 +57,9 @@ impl Progress for IndicatifProgress {
             bar.finish_and_clear();
         }
     }
+
+    /// The terminal reporter wraps the bar and prints the notice itself.
+    fn retrying(&self, _message: &str) {
+        self.finish();
+    }
 }
