@@ -11,6 +11,8 @@ pub mod preflight;
 pub mod progress_page;
 pub mod python_env;
 pub mod render_step;
+#[cfg(test)]
+mod rerun_tests;
 pub mod services;
 pub mod step;
 pub mod system;
