@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::install::BootstrapArgs;
 use crate::paths::Paths;
 use crate::reload::Component;
+use crate::report::Verbosity;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,8 +53,32 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub string: bool,
 
+    #[command(flatten)]
+    pub output: OutputFlags,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How much to print, on every command.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct OutputFlags {
+    /// Print only warnings and errors.
+    #[arg(long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: every action each install step plans.
+    #[arg(long, global = true)]
+    pub verbose: bool,
+}
+
+impl OutputFlags {
+    pub fn verbosity(self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,9 +176,12 @@ pub fn main() -> i32 {
             prefix: Option<PathBuf>,
             #[command(flatten)]
             args: BootstrapArgs,
+            #[command(flatten)]
+            output: OutputFlags,
         }
         let cli = BootstrapCli::parse();
-        crate::install::run(&Paths::resolve(cli.prefix.as_deref()), &cli.args)
+        let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
+        crate::install::run(&Paths::resolve(cli.prefix.as_deref()), &cli.args, &ui)
     } else if argv0 == "tljh-config" {
         let matches = Cli::command().name("tljh-config").get_matches();
         match Cli::from_arg_matches(&matches) {
@@ -267,7 +295,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             clap_complete::generate(shell, &mut cmd, "hubcfg", &mut std::io::stdout());
             Ok(())
         }
-        Some(Command::Bootstrap(args)) => crate::install::run(&paths, &args),
+        Some(Command::Bootstrap(args)) => {
+            let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
+            crate::install::run(&paths, &args, &ui)
+        }
         Some(Command::Render { hub_stopped }) => {
             let written = crate::render::write_all(&paths)?;
             if hub_stopped && crate::render::retarget_routes(&paths)? {

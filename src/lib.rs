@@ -18,6 +18,7 @@ pub mod paths;
 pub mod pins;
 pub mod reload;
 pub mod render;
+pub mod report;
 pub mod schema;
 pub mod systemd;
 pub mod username;

@@ -193,56 +193,9 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
+    use crate::systemd::fake::FakeServices;
     use std::io::{Read, Write};
     use std::net::TcpListener;
-
-    struct FakeServices {
-        state: &'static str,
-        calls: RefCell<Vec<String>>,
-        /// When set, every look at NRestarts sees one more restart.
-        crashing: Option<std::cell::Cell<u64>>,
-    }
-
-    impl FakeServices {
-        fn new(state: &'static str) -> Self {
-            FakeServices {
-                state,
-                calls: RefCell::new(vec![]),
-                crashing: None,
-            }
-        }
-    }
-
-    impl ServiceManager for FakeServices {
-        fn daemon_reload(&self) -> Result<()> {
-            Ok(())
-        }
-        fn restart(&self, unit: &str) -> Result<()> {
-            self.calls.borrow_mut().push(format!("restart {unit}"));
-            Ok(())
-        }
-        fn enable(&self, _unit: &str) -> Result<()> {
-            Ok(())
-        }
-        fn is_enabled(&self, _unit: &str) -> bool {
-            true
-        }
-        fn active_state(&self, _unit: &str) -> String {
-            self.state.to_string()
-        }
-        fn status_summary(&self, unit: &str) -> String {
-            format!("{unit}.service - status line")
-        }
-        fn journal_tail(&self, unit: &str, lines: usize) -> String {
-            format!("{unit} journal ({lines} lines): Traceback boom")
-        }
-        fn restart_count(&self, _unit: &str) -> Option<u64> {
-            let n = self.crashing.as_ref()?;
-            n.set(n.get() + 1);
-            Some(n.get())
-        }
-    }
 
     /// `reload hub` against a URL where nothing listens: always an error.
     fn hub_reload_error(fake: &FakeServices, timeout_secs: u64) -> Error {
@@ -277,7 +230,7 @@ mod tests {
     #[test]
     fn hub_reload_restarts_and_waits_for_200() {
         let url = serve(200);
-        let fake = FakeServices::new("active");
+        let fake = FakeServices::stuck("active");
         let rendered = std::cell::Cell::new(false);
         reload(
             Component::Hub,
@@ -297,7 +250,7 @@ mod tests {
     #[test]
     fn proxy_reload_restarts_traefik_then_the_hub() {
         let url = serve(200);
-        let fake = FakeServices::new("active");
+        let fake = FakeServices::stuck("active");
         reload(
             Component::Proxy,
             &fake,
@@ -314,7 +267,7 @@ mod tests {
 
     #[test]
     fn render_failure_restarts_nothing() {
-        let fake = FakeServices::new("active");
+        let fake = FakeServices::stuck("active");
         let err = reload(
             Component::Hub,
             &fake,
@@ -334,7 +287,7 @@ mod tests {
     #[test]
     fn gives_up_after_timeout_and_says_why() {
         let url = serve(500);
-        let fake = FakeServices::new("active");
+        let fake = FakeServices::stuck("active");
         let err = reload(
             Component::Proxy,
             &fake,
@@ -348,7 +301,7 @@ mod tests {
         assert!(m.contains("500"), "{m}");
         assert!(m.contains("traefik: active"), "{m}");
         assert!(
-            m.contains("jupyterhub journal (20 lines): Traceback boom"),
+            m.contains("last 20 journal lines of jupyterhub: Traceback boom"),
             "{m}"
         );
         assert!(err.hint.unwrap().contains("journalctl -u traefik"));
@@ -356,7 +309,7 @@ mod tests {
 
     #[test]
     fn failed_unit_stops_the_wait() {
-        let fake = FakeServices::new("failed");
+        let fake = FakeServices::stuck("failed");
         let err = hub_reload_error(&fake, 600);
         assert!(err.message.contains("a unit failed"), "{}", err.message);
         assert!(
@@ -368,7 +321,7 @@ mod tests {
 
     #[test]
     fn crash_loop_stops_the_wait_before_the_timeout() {
-        let mut fake = FakeServices::new("activating");
+        let mut fake = FakeServices::stuck("activating");
         fake.crashing = Some(std::cell::Cell::new(7));
         let err = hub_reload_error(&fake, 600);
         assert!(err.message.contains("keeps crashing"), "{}", err.message);
@@ -377,7 +330,7 @@ mod tests {
 
     #[test]
     fn unknown_restart_count_waits_for_the_timeout() {
-        let fake = FakeServices::new("activating");
+        let fake = FakeServices::stuck("activating");
         let err = hub_reload_error(&fake, 3);
         assert!(err.message.contains("within 3s"), "{}", err.message);
     }

@@ -21,19 +21,42 @@ fn help_works_and_warns_about_the_progress_page() {
         .stdout(predicate::str::contains("anyone who can reach port 80"));
 }
 
+/// Lists every path under `dir`, sorted.
+fn tree(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        }
+        out.push(p);
+    }
+    out.sort();
+    out
+}
+
+/// A prefix holding an unconverted TLJH config.yaml fails preflight on any
+/// host (even root with systemd), so this always runs.
+fn failing_prefix() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("opt-tljh");
+    std::fs::create_dir_all(prefix.join("config")).unwrap();
+    std::fs::write(
+        prefix.join("config/config.yaml"),
+        "users:\n  admin: [bob]\n",
+    )
+    .unwrap();
+    (dir, prefix)
+}
+
 #[test]
 fn failed_preflight_touches_nothing() {
     let is_root = nix::unistd::geteuid().is_root();
-    if is_root && pid1_is_systemd() {
-        eprintln!(
-            "skipped: this host is root with systemd as PID 1, so preflight could pass and \
-             bootstrap would really install; the e2e container covers that"
-        );
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let prefix = dir.path().join("opt-tljh");
-    let mut expected = vec![];
+    let (_dir, prefix) = failing_prefix();
+    let before = tree(&prefix);
+    let mut expected = vec!["config.yaml"];
     if !is_root {
         expected.push("must run as root");
     }
@@ -52,8 +75,31 @@ fn failed_preflight_touches_nothing() {
     for e in expected {
         assert!(out.contains(e), "missing {e:?} in:\n{out}");
     }
+    assert_eq!(
+        tree(&prefix),
+        before,
+        "preflight failure must not create anything in the prefix"
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_problems() {
+    let (_dir, prefix) = failing_prefix();
+    let assert = Command::cargo_bin("hubcfg")
+        .unwrap()
+        .args(["bootstrap", "--quiet", "--prefix"])
+        .arg(&prefix)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("stopped before changing anything"));
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(!out.contains("Preflight checks"), "{out}");
     assert!(
-        !prefix.exists(),
-        "preflight failure must not create the prefix"
+        !out.lines().any(|l| l.starts_with("hubcfg ")),
+        "no version banner: {out}"
+    );
+    assert!(
+        out.contains("      error: ") && out.contains("config.yaml"),
+        "{out}"
     );
 }

@@ -6,7 +6,6 @@
 //! Sources may be `http(s)://` URLs, `file://` URLs or plain local paths, so
 //! air-gapped sites can point the overrides at files they copied in.
 
-pub mod progress;
 #[cfg(test)]
 pub(crate) mod test_server;
 
@@ -16,14 +15,15 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
-pub use progress::IndicatifProgress;
-
-/// Download progress, kept out of the library: the installer UI draws it.
+/// Download progress, kept out of the library: a `report::Reporter` hands
+/// one out (`Reporter::progress`) and draws it.
 pub trait Progress {
     /// A new attempt starts; `total` is the size when the server says it.
     fn start(&self, total: Option<u64>);
     fn advance(&self, n: u64);
     fn finish(&self);
+    /// An attempt failed and another follows (`message` says why and when).
+    fn retrying(&self, message: &str);
 }
 
 /// Draws nothing.
@@ -33,6 +33,7 @@ impl Progress for NoProgress {
     fn start(&self, _total: Option<u64>) {}
     fn advance(&self, _n: u64) {}
     fn finish(&self) {}
+    fn retrying(&self, _message: &str) {}
 }
 
 /// How often and how patiently to retry.
@@ -104,11 +105,11 @@ pub fn fetch_verified_with(
             Ok(()) => return Ok(()),
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Retryable(e)) if attempt < attempts => {
-                tracing::warn!(
+                progress.retrying(&format!(
                     "download attempt {attempt} of {attempts} failed: {}; retrying in {}s",
                     e.message,
                     wait.as_secs()
-                );
+                ));
                 std::thread::sleep(wait);
                 wait *= 2;
             }

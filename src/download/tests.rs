@@ -28,6 +28,7 @@ struct Recorder {
     starts: Cell<u32>,
     bytes: Cell<u64>,
     finishes: Cell<u32>,
+    retries: std::cell::RefCell<Vec<String>>,
 }
 
 impl Progress for Recorder {
@@ -40,6 +41,9 @@ impl Progress for Recorder {
     }
     fn finish(&self) {
         self.finishes.set(self.finishes.get() + 1);
+    }
+    fn retrying(&self, message: &str) {
+        self.retries.borrow_mut().push(message.to_string());
     }
 }
 
@@ -173,6 +177,12 @@ fn truncated_body_is_retried_then_succeeds() {
         progress.starts.get(),
         2,
         "each attempt restarts the progress"
+    );
+    let retries = progress.retries.borrow();
+    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert!(
+        retries[0].starts_with("download attempt 1 of 3 failed: "),
+        "{retries:?}"
     );
     assert_eq!(listing(dir.path()), vec!["f"]);
 }

@@ -4,13 +4,14 @@
 //! others (readable by all users, changed only by root).
 
 use crate::cmd;
-use crate::download::{self, IndicatifProgress};
+use crate::download;
 use crate::error::{Context, Error, Result};
 use crate::install::Ctx;
 use crate::pins::{self, Resolved};
+use crate::report::Reporter;
 use fs_err as fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A conda environment (or base install) has `conda-meta/`.
@@ -30,33 +31,54 @@ fn resolve(ctx: &Ctx) -> Result<Resolved> {
     )
 }
 
-/// What `install_miniforge` would do to `dest`, or None when Miniforge is
+/// Miniforge to install into `dest` (nothing there, an empty directory, or
+/// a half-finished conda install).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MiniforgeInstall {
+    pub dest: PathBuf,
+    pub want: Resolved,
+    /// `dest` exists already: the installer must be told to update it.
+    pub dest_exists: bool,
+}
+
+impl MiniforgeInstall {
+    fn label(&self) -> String {
+        match &self.want.version {
+            Some(v) => format!("Miniforge {v}"),
+            None => "Miniforge".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for MiniforgeInstall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "install {} into {}, downloaded from {}",
+            self.label(),
+            self.dest.display(),
+            self.want.url
+        )
+    }
+}
+
+/// What `install_miniforge` should do to `dest`, or None when Miniforge is
 /// already there. Errors when `dest` holds something else.
-pub fn plan_miniforge(ctx: &Ctx, dest: &Path) -> Result<Option<String>> {
+pub fn plan_miniforge(ctx: &Ctx, dest: &Path) -> Result<Option<MiniforgeInstall>> {
     if is_installed(dest) {
         return Ok(None);
     }
     check_dest(dest)?;
-    let want = resolve(ctx)?;
-    let what = match &want.version {
-        Some(v) => format!("Miniforge {v}"),
-        None => "Miniforge".to_string(),
-    };
-    Ok(Some(format!(
-        "install {what} into {}, downloaded from {}",
-        dest.display(),
-        want.url
-    )))
+    Ok(Some(MiniforgeInstall {
+        dest: dest.to_path_buf(),
+        want: resolve(ctx)?,
+        dest_exists: dest.exists(),
+    }))
 }
 
-/// Installs Miniforge into `dest` unless it is already there. Never touches a
-/// non-empty directory that is not a conda environment.
-pub fn install_miniforge(ctx: &Ctx, dest: &Path) -> Result<()> {
-    if is_installed(dest) {
-        return Ok(());
-    }
-    check_dest(dest)?;
-    let want = resolve(ctx)?;
+/// Carries out `plan`; checks that it left a complete Miniforge.
+pub fn install_miniforge(plan: &MiniforgeInstall, reporter: &dyn Reporter) -> Result<()> {
+    let (dest, want) = (plan.dest.as_path(), &plan.want);
     let parent = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -67,21 +89,17 @@ pub fn install_miniforge(ctx: &Ctx, dest: &Path) -> Result<()> {
         .tempdir_in(parent)
         .context(|| format!("creating a temp dir in {}", parent.display()))?;
     let installer = work.path().join("Miniforge3.sh");
-    let label = match &want.version {
-        Some(v) => format!("Miniforge {v}"),
-        None => "Miniforge".to_string(),
-    };
     download::fetch_verified(
         &want.url,
         &want.sha256,
         &installer,
-        &IndicatifProgress::stderr(label),
+        &*reporter.progress(&plan.label()),
     )?;
 
     let mut run = Command::new("bash");
     run.arg(&installer).arg("-b").arg("-p").arg(dest);
-    if dest.exists() {
-        // An empty dir (checked above) or a half-finished conda install: the
+    if plan.dest_exists {
+        // An empty dir (checked by the plan) or a half-finished conda install: the
         // installer refuses an existing prefix unless asked to update it.
         run.arg("-u");
     }

@@ -11,7 +11,10 @@ pub mod preflight;
 pub mod progress_page;
 pub mod python_env;
 pub mod render_step;
+#[cfg(test)]
+mod rerun_tests;
 pub mod services;
+pub mod step;
 pub mod system;
 #[cfg(test)]
 pub mod testutil;
@@ -22,67 +25,28 @@ pub use args::BootstrapArgs;
 
 use crate::error::{Error, Result};
 use crate::paths::Paths;
+use crate::report::Reporter;
 use crate::systemd::{ServiceManager, Systemctl};
 use std::time::Instant;
+pub use step::{AnyStep, Outcome, Restart, Step, StepResult};
 
 /// What a step needs to look at the system and change it.
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub paths: &'a Paths,
     pub args: &'a BootstrapArgs,
     pub services: &'a dyn ServiceManager,
-    /// Set by steps that changed something the running hub or proxy uses, so
-    /// the services step knows to restart them.
-    pub restart_needed: std::cell::Cell<bool>,
-}
-
-/// What `execute` did, when a step can say it better than its plan (e.g.
-/// "installed 57 packages", or that an upgrade check found nothing).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// False: the step looked and found nothing to change.
-    pub changed: bool,
-    pub summary: String,
-    /// Shown under the step line (e.g. an allowed failure).
-    pub warnings: Vec<String>,
-}
-
-impl Report {
-    pub fn changed(summary: impl Into<String>) -> Self {
-        Report {
-            changed: true,
-            summary: summary.into(),
-            warnings: vec![],
-        }
-    }
-    pub fn unchanged(summary: impl Into<String>) -> Self {
-        Report {
-            changed: false,
-            ..Report::changed(summary)
-        }
-    }
-}
-
-/// One idempotent install step.
-pub trait Step {
-    /// Short name shown in the numbered step list.
-    fn name(&self) -> &'static str;
-    /// Inspects the system and lists what `execute` would change; empty means
-    /// already up to date. Must not change anything.
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<String>>;
-    /// Makes the changes `plan` listed.
-    fn execute(&self, ctx: &Ctx) -> Result<()>;
-    /// After `execute`: what it did, if the plan's list does not say it.
-    fn report(&self) -> Option<Report> {
-        None
-    }
+    /// Why the hub and proxy must restart, from the steps run so far; the
+    /// services step restarts them when this is not empty.
+    pub restarts: &'a [Restart],
 }
 
 /// The steps after preflight, in order. The progress page is stopped right
 /// before the step at the returned index (the one that starts Traefik on
 /// port 80).
-pub fn steps() -> (Vec<Box<dyn Step>>, usize) {
+pub fn steps() -> (Vec<Box<dyn AnyStep>>, usize) {
     use crate::install::{services, system, traefik};
-    let mut steps: Vec<Box<dyn Step>> = vec![
+    let mut steps: Vec<Box<dyn AnyStep>> = vec![
         Box::new(apt::AptPackages::default()),
         Box::new(layout::ConfigDirs),
         Box::new(layout::SelfInstall { source: None }),
@@ -94,7 +58,7 @@ pub fn steps() -> (Vec<Box<dyn Step>>, usize) {
         Box::new(system::Admins::default()),
         Box::new(layout::HubGlue),
         Box::new(services::ApiSecret),
-        Box::new(render_step::Render::default()),
+        Box::new(render_step::Render),
     ];
     let stop_page_before = steps.len();
     steps.push(Box::new(services::Services::default()));
@@ -102,19 +66,18 @@ pub fn steps() -> (Vec<Box<dyn Step>>, usize) {
     (steps, stop_page_before)
 }
 
-pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
+pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Result<()> {
     let started = Instant::now();
     let (steps, stop_page_before) = steps();
     let total = steps.len() + 1;
-    let ui = ui::Ui::new(total);
-    ui.note(&format!("hubcfg {}", env!("HUBCFG_LONG_VERSION")));
+    reporter.note(&format!("hubcfg {}", env!("HUBCFG_LONG_VERSION")));
 
     // 1. Preflight: nothing is touched before it passes (not even the log).
     let facts = preflight::gather(&paths.prefix, &proxy_ports(paths), &|| {
         Systemctl.active_state("traefik.service") == "active"
     });
     let problems = preflight::check(&facts, args);
-    let errors = ui.preflight(&problems, started.elapsed());
+    let errors = ui::report_preflight(reporter, total, &problems, started.elapsed());
     if errors > 0 {
         return Err(Error::new(format!(
             "bootstrap stopped before changing anything: {errors} preflight check(s) failed (see above)"
@@ -134,13 +97,13 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
         paths,
         args,
         services: &Systemctl,
-        restart_needed: std::cell::Cell::new(false),
+        restarts: &[],
     };
-    run_steps(&ctx, &steps, stop_page_before, page, &ui, &log_path)?;
-    ui.done(started.elapsed(), &log_path);
+    run_steps(&ctx, &steps, stop_page_before, page, reporter, &log_path)?;
+    ui::report_done(reporter, started.elapsed(), &log_path);
     if let Ok(effective) = crate::effective::load(paths) {
         let admins: Vec<&str> = args.admins.iter().map(|a| args::parse_admin(a).0).collect();
-        ui.note(&ui::login_hint(
+        reporter.note(&ui::login_hint(
             &crate::hub_probe::hub_api_url(&effective),
             &admins,
         ));
@@ -148,49 +111,47 @@ pub fn run(paths: &Paths, args: &BootstrapArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs steps 2.. in order, numbered after preflight; stops at the first
-/// failure with an error naming the step and the log.
+/// Runs steps 2.. in order, numbered after preflight, handing each the
+/// restart reasons of the steps before it; stops at the first failure with
+/// an error naming the step and the log.
 pub fn run_steps(
     ctx: &Ctx,
-    steps: &[Box<dyn Step>],
+    steps: &[Box<dyn AnyStep>],
     stop_page_before: usize,
     mut page: Option<progress_page::ProgressPage>,
-    ui: &ui::Ui,
+    reporter: &dyn Reporter,
     log_path: &std::path::Path,
 ) -> Result<()> {
     let total = steps.len() + 1;
+    let mut restarts: Vec<Restart> = vec![];
     for (i, step) in steps.iter().enumerate() {
         let n = i + 2;
         if i == stop_page_before
             && let Some(p) = page.take()
         {
             p.stop();
-            ui.note("Progress page server stopped successfully.");
+            reporter.note("Progress page server stopped successfully.");
         }
         let t = Instant::now();
-        ui.start(n, step.name());
-        match run_step(step.as_ref(), ctx) {
-            Ok(outcome) => ui.finish(&outcome, t.elapsed()),
+        reporter.step_start(n, total, step.name());
+        let step_ctx = Ctx {
+            restarts: &restarts,
+            ..*ctx
+        };
+        match step.run(&step_ctx, reporter) {
+            Ok(result) => {
+                ui::report_step(reporter, &result, t.elapsed());
+                if let StepResult::Done { outcome, .. } = result {
+                    restarts.extend(outcome.restart);
+                }
+            }
             Err(e) => {
-                ui.failed();
+                reporter.step_done("failed");
                 return Err(ui::failure(n, total, step.name(), t.elapsed(), e, log_path));
             }
         }
     }
     Ok(())
-}
-
-/// Plans a step, executes it when the plan is not empty.
-pub fn run_step(step: &dyn Step, ctx: &Ctx) -> Result<ui::StepOutcome> {
-    let plan = step.plan(ctx)?;
-    tracing::info!(step = step.name(), ?plan, "planned");
-    if plan.is_empty() {
-        return Ok(ui::StepOutcome::UpToDate);
-    }
-    step.execute(ctx)?;
-    let report = step.report();
-    tracing::info!(step = step.name(), ?report, "done");
-    Ok(ui::StepOutcome::Done { plan, report })
 }
 
 /// The ports Traefik will listen on: http.port, and https.port when https is
@@ -207,171 +168,149 @@ fn ports_of(effective: Result<crate::effective::Effective>) -> Vec<u16> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Answers like an idle systemd for steps that ask.
-    pub struct NoServices;
-
-    impl ServiceManager for NoServices {
-        fn daemon_reload(&self) -> Result<()> {
-            Ok(())
-        }
-        fn restart(&self, _: &str) -> Result<()> {
-            Ok(())
-        }
-        fn enable(&self, _: &str) -> Result<()> {
-            Ok(())
-        }
-        fn is_enabled(&self, _: &str) -> bool {
-            false
-        }
-        fn active_state(&self, _: &str) -> String {
-            "inactive".into()
-        }
-        fn status_summary(&self, _: &str) -> String {
-            String::new()
-        }
-        fn journal_tail(&self, _: &str, _: usize) -> String {
-            String::new()
-        }
-    }
-
-    /// A temp prefix (not yet created) with default args.
-    pub struct TestCtx {
-        pub dir: tempfile::TempDir,
-        pub paths: Paths,
-        pub args: BootstrapArgs,
-    }
-
-    impl TestCtx {
-        pub fn new() -> Self {
-            Self::with_args(BootstrapArgs::default())
-        }
-        pub fn with_args(args: BootstrapArgs) -> Self {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let paths = Paths::new(dir.path().join("opt-tljh"));
-            TestCtx { dir, paths, args }
-        }
-        pub fn ctx(&self) -> Ctx<'_> {
-            Ctx {
-                paths: &self.paths,
-                args: &self.args,
-                services: &NoServices,
-                restart_needed: std::cell::Cell::new(false),
-            }
-        }
-    }
-
-    /// plan → execute → plan is empty.
-    pub fn assert_idempotent(step: &dyn Step, ctx: &Ctx) {
-        let first = step.plan(ctx).expect("first plan");
-        step.execute(ctx).expect("execute");
-        let second = step.plan(ctx).expect("second plan");
-        assert!(
-            second.is_empty(),
-            "{}: planned {first:?}, then still {second:?}",
-            step.name()
-        );
-    }
+    use crate::install::testutil::TestEnv;
+    use crate::report::{Event, Recorder};
+    use std::cell::Cell;
+    use std::rc::Rc;
 
     #[test]
-    fn run_step_skips_execute_when_up_to_date() {
-        let t = TestCtx::new();
+    fn a_step_is_not_executed_when_up_to_date() {
+        let t = TestEnv::new();
         let ctx = t.ctx();
-        let first = run_step(&layout::ConfigDirs, &ctx).unwrap();
-        assert!(matches!(first, ui::StepOutcome::Done { .. }));
-        let second = run_step(&layout::ConfigDirs, &ctx).unwrap();
-        assert_eq!(second, ui::StepOutcome::UpToDate);
+        let r = Recorder::default();
+        let first = layout::ConfigDirs.run(&ctx, &r).unwrap();
+        assert!(matches!(first, StepResult::Done { .. }));
+        let second = layout::ConfigDirs.run(&ctx, &r).unwrap();
+        assert_eq!(second, StepResult::UpToDate);
     }
 
+    /// A step that plans `plan` and counts what it was asked to execute.
     struct Fake {
         name: &'static str,
-        plan: Vec<String>,
+        plan: Vec<&'static str>,
         fail: bool,
-        ran: std::cell::Cell<bool>,
+        restart: Option<&'static str>,
+        ran: Rc<Cell<usize>>,
+        /// The restart reasons it was handed.
+        saw: Rc<std::cell::RefCell<Vec<String>>>,
     }
 
     impl Step for Fake {
+        type Action = &'static str;
         fn name(&self) -> &'static str {
             self.name
         }
-        fn plan(&self, _: &Ctx) -> Result<Vec<String>> {
+        fn plan(&self, _: &Ctx) -> Result<Vec<&'static str>> {
             Ok(self.plan.clone())
         }
-        fn execute(&self, _: &Ctx) -> Result<()> {
-            self.ran.set(true);
+        fn execute(&self, ctx: &Ctx, plan: &[&'static str], _: &dyn Reporter) -> Result<Outcome> {
+            self.ran.set(self.ran.get() + plan.len());
+            self.saw
+                .borrow_mut()
+                .extend(ctx.restarts.iter().map(|r| r.why.clone()));
             if self.fail {
                 return Err(Error::new(
                     "`pip install x` failed with exit code 1:\n    boom",
                 ));
             }
-            Ok(())
+            Ok(Outcome::done().with_restart(self.restart.and_then(Restart::because)))
         }
     }
 
-    fn fake(name: &'static str, plan: &[&str], fail: bool) -> Box<dyn Step> {
-        Box::new(Fake {
+    fn fake(name: &'static str, plan: &[&'static str], fail: bool) -> Fake {
+        Fake {
             name,
-            plan: plan.iter().map(|s| s.to_string()).collect(),
+            plan: plan.to_vec(),
             fail,
-            ran: std::cell::Cell::new(false),
-        })
+            restart: None,
+            ran: Rc::default(),
+            saw: Rc::default(),
+        }
     }
 
     #[test]
     fn run_steps_stops_at_the_first_failure_naming_step_and_log() {
-        let t = TestCtx::new();
-        let steps = vec![
+        let t = TestEnv::new();
+        let (fine, broken, never) = (
             fake("Fine", &[], false),
             fake("Broken", &["do it"], true),
             fake("Never", &["do it"], false),
-        ];
+        );
+        let ran = [fine.ran.clone(), broken.ran.clone(), never.ran.clone()];
+        let steps: Vec<Box<dyn AnyStep>> = vec![Box::new(fine), Box::new(broken), Box::new(never)];
         let log = std::path::Path::new("/x/installer.log");
-        let e = run_steps(&t.ctx(), &steps, 99, None, &ui::Ui::new(4), log).unwrap_err();
+        let r = Recorder::default();
+        let e = run_steps(&t.ctx(), &steps, 99, None, &r, log).unwrap_err();
         assert!(e.message.starts_with("[3/4] Broken failed after "), "{e}");
         assert!(e.message.contains("boom"));
         assert_eq!(e.hint.as_deref(), Some("Full log: /x/installer.log"));
+        let ran: Vec<usize> = ran.iter().map(|c| c.get()).collect();
+        assert_eq!(ran, vec![0, 1, 0], "only the broken step executed");
+        let events = r.take();
+        assert_eq!(events[1], Event::StepDone("already up to date".into()));
+        assert_eq!(events.last(), Some(&Event::StepDone("failed".into())));
+    }
+
+    #[test]
+    fn restart_reasons_reach_the_later_steps() {
+        let t = TestEnv::new();
+        let mut changes = fake("Changes", &["write x"], false);
+        changes.restart = Some("x changed");
+        let quiet = fake("Quiet", &["look"], false);
+        let later = fake("Later", &["restart"], false);
+        let (saw_quiet, saw_later) = (quiet.saw.clone(), later.saw.clone());
+        let steps: Vec<Box<dyn AnyStep>> =
+            vec![Box::new(quiet), Box::new(changes), Box::new(later)];
+        let log = t.paths.installer_log();
+        run_steps(&t.ctx(), &steps, 99, None, &Recorder::default(), &log).unwrap();
+        assert!(saw_quiet.borrow().is_empty());
+        assert_eq!(*saw_later.borrow(), vec!["x changed"]);
     }
 
     #[test]
     fn run_steps_stops_the_progress_page_before_the_given_step() {
-        let t = TestCtx::new();
+        let t = TestEnv::new();
         let page = progress_page::ProgressPage::start("127.0.0.1:0", t.paths.installer_log())
             .expect("loopback port");
         let addr = page.addr;
-        let steps = vec![fake("A", &[], false), fake("B", &[], false)];
+        let steps: Vec<Box<dyn AnyStep>> = vec![
+            Box::new(fake("A", &[], false)),
+            Box::new(fake("B", &[], false)),
+        ];
+        let r = Recorder::default();
         run_steps(
             &t.ctx(),
             &steps,
             1,
             Some(page),
-            &ui::Ui::new(3),
+            &r,
             &t.paths.installer_log(),
         )
         .unwrap();
         assert!(std::net::TcpStream::connect(addr).is_err());
+        assert!(r.take().contains(&Event::Note(
+            "Progress page server stopped successfully.".into()
+        )));
     }
 
     #[test]
     fn layout_steps_on_a_second_run_are_all_up_to_date() {
-        let t = TestCtx::new();
+        let t = TestEnv::new();
         let ctx = t.ctx();
         let bin = t.dir.path().join("hubcfg");
         std::fs::write(&bin, b"bin").unwrap();
-        let steps: Vec<Box<dyn Step>> = vec![
+        let steps: Vec<Box<dyn AnyStep>> = vec![
             Box::new(layout::ConfigDirs),
             Box::new(layout::SelfInstall { source: Some(bin) }),
             Box::new(layout::HubGlue),
         ];
-        let ui = ui::Ui::new(4);
+        let r = Recorder::default();
         let log = t.paths.installer_log();
-        run_steps(&ctx, &steps, 99, None, &ui, &log).unwrap();
+        run_steps(&ctx, &steps, 99, None, &r, &log).unwrap();
         for s in &steps {
-            assert_eq!(
-                run_step(s.as_ref(), &ctx).unwrap(),
-                ui::StepOutcome::UpToDate
-            );
+            assert_eq!(s.run(&ctx, &r).unwrap(), StepResult::UpToDate);
         }
     }
 
@@ -390,7 +329,7 @@ pub(crate) mod tests {
         assert_eq!(ports_of(typed(v)), vec![8080, 8443]);
         let v = serde_json::json!({"http": {"port": 99999}, "https": {"enabled": false}});
         assert_eq!(ports_of(typed(v)), vec![80]);
-        let t = TestCtx::new();
+        let t = TestEnv::new();
         std::fs::create_dir_all(t.paths.config_dir()).unwrap();
         std::fs::write(t.paths.config_toml(), "[https]\nenabled = true\n").unwrap();
         assert_eq!(proxy_ports(&t.paths), vec![80, 443]);

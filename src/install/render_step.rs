@@ -2,13 +2,21 @@
 //! says whether any rendered file changed (then the services restart).
 
 use crate::error::Result;
-use crate::install::{Ctx, Report, Step};
-use std::cell::RefCell;
+use crate::install::{Ctx, Outcome, Restart, Step};
+use crate::report::Reporter;
 use std::path::PathBuf;
 
-#[derive(Default)]
-pub struct Render {
-    report: RefCell<Option<Report>>,
+pub struct Render;
+
+/// Rendering is cheap and pure, so it is always planned; the outcome says
+/// whether anything changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderAll;
+
+impl std::fmt::Display for RenderAll {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("render config.toml into state/ (hub JSON, Traefik files)")
+    }
 }
 
 impl Render {
@@ -26,35 +34,51 @@ impl Render {
 }
 
 impl Step for Render {
+    type Action = RenderAll;
+
     fn name(&self) -> &'static str {
         "Render config"
     }
 
-    /// Rendering is cheap and pure; it always runs, and the report says
-    /// whether anything changed.
-    fn plan(&self, _ctx: &Ctx) -> Result<Vec<String>> {
-        Ok(vec![
-            "render config.toml into state/ (hub JSON, Traefik files)".to_string(),
-        ])
+    fn plan(&self, _ctx: &Ctx) -> Result<Vec<RenderAll>> {
+        Ok(vec![RenderAll])
     }
 
-    fn execute(&self, ctx: &Ctx) -> Result<()> {
+    fn execute(&self, ctx: &Ctx, _plan: &[RenderAll], _: &dyn Reporter) -> Result<Outcome> {
         let before = Self::snapshot(ctx);
         // write_all may return () or a changed-flag; the snapshot decides.
         crate::render::write_all(ctx.paths)?;
-        let changed = Self::snapshot(ctx) != before;
-        if changed {
-            ctx.restart_needed.set(true);
-        }
-        *self.report.borrow_mut() = Some(if changed {
-            Report::changed("rendered files updated")
+        Ok(if Self::snapshot(ctx) != before {
+            Outcome::changed("rendered files updated")
+                .with_restart(Restart::because("rendered files changed"))
         } else {
-            Report::unchanged("rendered files unchanged")
-        });
-        Ok(())
+            Outcome::unchanged("rendered files unchanged")
+        })
     }
+}
 
-    fn report(&self) -> Option<Report> {
-        self.report.borrow().clone()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::install::layout::ConfigDirs;
+    use crate::install::testutil::{TestEnv, plan_lines, run};
+
+    #[test]
+    fn renders_then_a_second_run_changes_nothing() {
+        let t = TestEnv::new();
+        let ctx = t.ctx();
+        run(&ConfigDirs, &ctx);
+        assert_eq!(
+            plan_lines(&Render, &ctx),
+            vec!["render config.toml into state/ (hub JSON, Traefik files)"]
+        );
+        let first = run(&Render, &ctx);
+        assert!(first.changed);
+        assert_eq!(first.restart, Restart::because("rendered files changed"));
+        let snapshot = Render::snapshot(&ctx);
+        assert!(snapshot.iter().all(Option::is_some), "all three written");
+        let second = run(&Render, &ctx);
+        assert_eq!(second, Outcome::unchanged("rendered files unchanged"));
+        assert_eq!(Render::snapshot(&ctx), snapshot);
     }
 }

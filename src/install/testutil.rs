@@ -1,68 +1,18 @@
-//! Test helpers for install steps: a recording ServiceManager, a Ctx on a
-//! temp prefix, executable fake programs.
+//! Test helpers for install steps: the one test context (a temp prefix, its
+//! args, the shared fake ServiceManager), plan-execute helpers, executable
+//! fake programs.
 
-use super::{BootstrapArgs, Ctx};
+use super::{BootstrapArgs, Ctx, Outcome, Step};
 use crate::error::Result;
 use crate::paths::Paths;
-use crate::systemd::ServiceManager;
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use crate::report::Recorder;
+pub use crate::systemd::fake::FakeServices;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// Records every call; `restart` and `enable` change the fake state like
-/// systemd would.
-#[derive(Default)]
-pub struct FakeServices {
-    pub calls: RefCell<Vec<String>>,
-    pub active: RefCell<BTreeMap<String, String>>,
-    pub enabled: RefCell<BTreeMap<String, bool>>,
-}
-
-impl FakeServices {
-    pub fn take_calls(&self) -> Vec<String> {
-        std::mem::take(&mut *self.calls.borrow_mut())
-    }
-    pub fn set_state(&self, unit: &str, state: &str) {
-        self.active.borrow_mut().insert(unit.into(), state.into());
-    }
-}
-
-impl ServiceManager for FakeServices {
-    fn daemon_reload(&self) -> Result<()> {
-        self.calls.borrow_mut().push("daemon-reload".into());
-        Ok(())
-    }
-    fn restart(&self, unit: &str) -> Result<()> {
-        self.calls.borrow_mut().push(format!("restart {unit}"));
-        self.set_state(unit, "active");
-        Ok(())
-    }
-    fn enable(&self, unit: &str) -> Result<()> {
-        self.calls.borrow_mut().push(format!("enable {unit}"));
-        self.enabled.borrow_mut().insert(unit.into(), true);
-        Ok(())
-    }
-    fn is_enabled(&self, unit: &str) -> bool {
-        self.enabled.borrow().get(unit).copied().unwrap_or(false)
-    }
-    fn active_state(&self, unit: &str) -> String {
-        self.active
-            .borrow()
-            .get(unit)
-            .cloned()
-            .unwrap_or_else(|| "inactive".into())
-    }
-    fn status_summary(&self, unit: &str) -> String {
-        format!("status of {unit}")
-    }
-    fn journal_tail(&self, unit: &str, lines: usize) -> String {
-        format!("last {lines} journal lines of {unit}")
-    }
-}
-
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// A prefix under `dir`, not yet created.
     pub paths: Paths,
     pub args: BootstrapArgs,
     pub services: FakeServices,
@@ -76,12 +26,15 @@ impl Default for TestEnv {
 
 impl TestEnv {
     pub fn new() -> Self {
+        Self::with_args(BootstrapArgs::default())
+    }
+    pub fn with_args(args: BootstrapArgs) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let paths = Paths::new(dir.path().join("prefix"));
         TestEnv {
             dir,
             paths,
-            args: BootstrapArgs::default(),
+            args,
             services: FakeServices::default(),
         }
     }
@@ -90,8 +43,12 @@ impl TestEnv {
             paths: &self.paths,
             args: &self.args,
             services: &self.services,
-            restart_needed: Cell::new(false),
+            restarts: &[],
         }
+    }
+    /// The same context with other arguments.
+    pub fn ctx_with<'a>(&'a self, args: &'a BootstrapArgs) -> Ctx<'a> {
+        Ctx { args, ..self.ctx() }
     }
     /// A directory under the temp dir standing for a system location.
     pub fn sys_dir(&self, name: &str) -> PathBuf {
@@ -99,6 +56,35 @@ impl TestEnv {
         std::fs::create_dir_all(&p).expect("mkdir");
         p
     }
+}
+
+/// Plans, then executes that plan (even an empty one).
+pub fn try_run<S: Step>(step: &S, ctx: &Ctx) -> Result<Outcome> {
+    let plan = step.plan(ctx)?;
+    step.execute(ctx, &plan, &Recorder::default())
+}
+
+pub fn run<S: Step>(step: &S, ctx: &Ctx) -> Outcome {
+    try_run(step, ctx).expect("plan and execute")
+}
+
+/// The plan's lines, as the log shows them.
+pub fn plan_lines<S: Step>(step: &S, ctx: &Ctx) -> Vec<String> {
+    let plan = step.plan(ctx).expect("plan");
+    plan.iter().map(ToString::to_string).collect()
+}
+
+/// plan → execute → plan is empty; returns what execute said.
+pub fn assert_idempotent<S: Step>(step: &S, ctx: &Ctx) -> Outcome {
+    let first = plan_lines(step, ctx);
+    let outcome = run(step, ctx);
+    let second = plan_lines(step, ctx);
+    assert!(
+        second.is_empty(),
+        "{}: planned {first:?}, then still {second:?}",
+        step.name()
+    );
+    outcome
 }
 
 /// Writes an executable shell script.

@@ -5,12 +5,13 @@
 //! from, so an override is not downloaded again on every run. A binary without
 //! a stamp (installed by TLJH) is kept when it reports the pinned version.
 
-use crate::download::{self, IndicatifProgress};
+use crate::download;
 use crate::error::{Context, Error, Result};
 use crate::fsutil;
-use crate::install::{Ctx, Step};
+use crate::install::{Ctx, Outcome, Restart, Step};
 use crate::paths::Paths;
 use crate::pins::{self, Resolved};
+use crate::report::Reporter;
 use fs_err as fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -34,37 +35,64 @@ fn resolve(ctx: &Ctx) -> Result<Resolved> {
     )
 }
 
-impl Step for TraefikBinary {
-    fn name(&self) -> &'static str {
-        "Traefik binary"
-    }
+/// Traefik to download and put at `hub/bin/traefik`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallTraefik {
+    pub want: Resolved,
+    pub bin: PathBuf,
+    /// What is there now: None when nothing; Some(None) when it reports no
+    /// version.
+    pub replaces: Option<Option<String>>,
+}
 
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<String>> {
-        let want = resolve(ctx)?;
-        let bin = ctx.paths.traefik_bin();
-        if up_to_date(ctx.paths, &want) {
-            return Ok(vec![]);
-        }
+impl std::fmt::Display for InstallTraefik {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let want = &self.want;
         let what = match &want.version {
             Some(v) => format!("Traefik {v}"),
             None => format!("Traefik (sha256 {})", want.sha256),
         };
-        let action = match bin.exists().then(|| installed_version(&bin)) {
-            Some(Some(old)) => format!("replace Traefik {old} at {} with {what}", bin.display()),
-            Some(None) => format!("replace {} with {what}", bin.display()),
-            None => format!("install {what} at {}", bin.display()),
-        };
-        Ok(vec![format!("{action}, downloaded from {}", want.url)])
+        let bin = self.bin.display();
+        match &self.replaces {
+            Some(Some(old)) => write!(f, "replace Traefik {old} at {bin} with {what}"),
+            Some(None) => write!(f, "replace {bin} with {what}"),
+            None => write!(f, "install {what} at {bin}"),
+        }?;
+        write!(f, ", downloaded from {}", want.url)
+    }
+}
+
+impl Step for TraefikBinary {
+    type Action = InstallTraefik;
+
+    fn name(&self) -> &'static str {
+        "Traefik binary"
     }
 
-    fn execute(&self, ctx: &Ctx) -> Result<()> {
+    fn plan(&self, ctx: &Ctx) -> Result<Vec<InstallTraefik>> {
         let want = resolve(ctx)?;
         if up_to_date(ctx.paths, &want) {
-            return Ok(());
+            return Ok(vec![]);
         }
-        install(ctx.paths, &want)?;
-        ctx.restart_needed.set(true);
-        Ok(())
+        let bin = ctx.paths.traefik_bin();
+        let replaces = bin.exists().then(|| installed_version(&bin));
+        Ok(vec![InstallTraefik {
+            want,
+            bin,
+            replaces,
+        }])
+    }
+
+    fn execute(
+        &self,
+        ctx: &Ctx,
+        plan: &[InstallTraefik],
+        reporter: &dyn Reporter,
+    ) -> Result<Outcome> {
+        for action in plan {
+            install(ctx.paths, &action.want, reporter)?;
+        }
+        Ok(Outcome::done().with_restart(Restart::because("the Traefik binary changed")))
     }
 }
 
@@ -90,7 +118,7 @@ fn up_to_date(paths: &Paths, want: &Resolved) -> bool {
     }
 }
 
-fn install(paths: &Paths, want: &Resolved) -> Result<()> {
+fn install(paths: &Paths, want: &Resolved, reporter: &dyn Reporter) -> Result<()> {
     let bin = paths.traefik_bin();
     let bin_dir = bin
         .parent()
@@ -110,7 +138,7 @@ fn install(paths: &Paths, want: &Resolved) -> Result<()> {
         &want.url,
         &want.sha256,
         &tarball,
-        &IndicatifProgress::stderr(label),
+        &*reporter.progress(&label),
     )?;
 
     let mut tmp = tempfile::Builder::new()

@@ -1,8 +1,10 @@
 use super::*;
 use crate::download::test_server::{Reply, TestServer};
 use crate::install::BootstrapArgs;
-use crate::install::traefik::tests::{ctx, sha};
+use crate::install::testutil::TestEnv;
+use crate::install::traefik::tests::sha;
 use crate::paths::Paths;
+use crate::report::Recorder;
 
 /// Behaves like the Miniforge installer for our purposes: batch mode only,
 /// refuses an existing prefix without -u, creates bin/conda and conda-meta/,
@@ -43,23 +45,31 @@ fn mode(p: &Path) -> u32 {
 }
 
 struct Setup {
-    _dir: tempfile::TempDir,
+    env: TestEnv,
     paths: Paths,
     outside: std::path::PathBuf,
 }
 
 fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = Paths::new(dir.path().join("prefix"));
+    let env = TestEnv::new();
+    let paths = env.paths.clone();
     // A world-writable file outside the env, reached by a symlink inside it:
     // locking the env down must not follow the link.
-    let outside = dir.path().join("outside");
+    let outside = env.dir.path().join("outside");
     std::fs::write(&outside, b"x").unwrap();
     std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o666)).unwrap();
     Setup {
-        _dir: dir,
+        env,
         paths,
         outside,
+    }
+}
+
+/// Plans, then installs what the plan says (nothing when it says nothing).
+fn install(ctx: &Ctx, dest: &Path) -> Result<()> {
+    match plan_miniforge(ctx, dest)? {
+        Some(plan) => install_miniforge(&plan, &Recorder::default()),
+        None => Ok(()),
     }
 }
 
@@ -75,15 +85,16 @@ fn fresh_install_then_nothing_to_do() {
     let body = installer_with_target(&s.outside);
     let server = TestServer::start(vec![Reply::Body(body.clone())]);
     let args = args_for(&server, &body);
-    let c = ctx(&s.paths, &args);
+    let c = s.env.ctx_with(&args);
     let dest = s.paths.user_env();
     assert!(!is_conda_env(&dest));
 
     let plan = plan_miniforge(&c, &dest).unwrap().expect("something to do");
+    let plan = plan.to_string();
     assert!(plan.contains(&server.url("Miniforge3.sh")), "{plan}");
     assert_eq!(server.hits(), 0, "plan must not download");
 
-    install_miniforge(&c, &dest).unwrap();
+    install(&c, &dest).unwrap();
     assert!(is_conda_env(&dest));
     assert!(dest.join("bin/conda").is_file());
     assert_eq!(
@@ -109,7 +120,7 @@ fn fresh_install_then_nothing_to_do() {
     assert_eq!(left, vec![std::ffi::OsString::from("user")]);
 
     assert_eq!(plan_miniforge(&c, &dest).unwrap(), None);
-    install_miniforge(&c, &dest).unwrap();
+    install(&c, &dest).unwrap();
     assert_eq!(server.hits(), 1, "an installed env is not installed again");
 }
 
@@ -121,7 +132,7 @@ fn empty_existing_dir_is_updated_in_place() {
     let args = args_for(&server, &body);
     let dest = s.paths.user_env();
     std::fs::create_dir_all(&dest).unwrap();
-    install_miniforge(&ctx(&s.paths, &args), &dest).unwrap();
+    install(&s.env.ctx_with(&args), &dest).unwrap();
     assert_eq!(
         std::fs::read_to_string(dest.join("installer-args"))
             .unwrap()
@@ -138,10 +149,10 @@ fn non_conda_dir_is_never_touched() {
     let dest = s.paths.user_env();
     std::fs::create_dir_all(dest.join("bin")).unwrap();
     std::fs::write(dest.join("bin/python3"), b"precious").unwrap();
-    let c = ctx(&s.paths, &args);
+    let c = s.env.ctx_with(&args);
     for err in [
         plan_miniforge(&c, &dest).unwrap_err(),
-        install_miniforge(&c, &dest).unwrap_err(),
+        install(&c, &dest).unwrap_err(),
     ] {
         assert!(
             err.message.contains(&dest.display().to_string()),
@@ -171,7 +182,7 @@ fn a_file_in_the_way_is_refused() {
     let dest = s.paths.user_env();
     std::fs::create_dir_all(&s.paths.prefix).unwrap();
     std::fs::write(&dest, b"file").unwrap();
-    let err = install_miniforge(&ctx(&s.paths, &args), &dest).unwrap_err();
+    let err = install(&s.env.ctx_with(&args), &dest).unwrap_err();
     assert!(err.message.contains("not a directory"), "{}", err.message);
     assert_eq!(std::fs::read(&dest).unwrap(), b"file");
 }
@@ -187,7 +198,7 @@ fn wrong_checksum_runs_nothing() {
         ..Default::default()
     };
     let dest = s.paths.user_env();
-    let err = install_miniforge(&ctx(&s.paths, &args), &dest).unwrap_err();
+    let err = install(&s.env.ctx_with(&args), &dest).unwrap_err();
     assert!(err.message.contains("sha256 mismatch"), "{}", err.message);
     assert!(!dest.exists(), "the installer must not have run");
 }
@@ -198,7 +209,7 @@ fn failing_installer_is_reported_with_its_output() {
     let body = b"#!/bin/bash\necho 'not enough disk space' >&2\nexit 7\n".to_vec();
     let server = TestServer::start(vec![Reply::Body(body.clone())]);
     let args = args_for(&server, &body);
-    let err = install_miniforge(&ctx(&s.paths, &args), &s.paths.user_env()).unwrap_err();
+    let err = install(&s.env.ctx_with(&args), &s.paths.user_env()).unwrap_err();
     assert!(err.message.contains("exit code 7"), "{}", err.message);
     assert!(
         err.message.contains("not enough disk space"),
@@ -214,7 +225,7 @@ fn installer_that_makes_no_conda_is_an_error() {
     let body = b"#!/bin/bash\nexit 0\n".to_vec();
     let server = TestServer::start(vec![Reply::Body(body.clone())]);
     let args = args_for(&server, &body);
-    let err = install_miniforge(&ctx(&s.paths, &args), &s.paths.user_env()).unwrap_err();
+    let err = install(&s.env.ctx_with(&args), &s.paths.user_env()).unwrap_err();
     assert!(
         err.message.contains("bin/conda is missing"),
         "{}",

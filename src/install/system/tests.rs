@@ -1,6 +1,11 @@
 use super::*;
-use crate::install::testutil::{TestEnv, mode, script};
+use crate::install::Step;
+use crate::install::testutil::{TestEnv, mode, plan_lines, run, script, try_run};
+use crate::report::Recorder;
 use crate::users::fake::FakeAccounts;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 // ------------------------------------------------------------ Groups
@@ -14,13 +19,13 @@ fn groups_are_created_once() {
     };
     let ctx = env.ctx();
     assert_eq!(
-        step.plan(&ctx).unwrap(),
+        plan_lines(&step, &ctx),
         vec![
             "create group jupyterhub-admins",
             "create group jupyterhub-users"
         ]
     );
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     assert_eq!(
         acc.calls(),
         vec!["groupadd jupyterhub-admins", "groupadd jupyterhub-users"]
@@ -62,7 +67,7 @@ fn sudoers_is_validated_then_installed_0440_once() {
     let (step, log) = sudoers_with(&env, "grep -q '^%jupyterhub-admins ALL' \"$2\" || exit 1");
     let ctx = env.ctx();
     assert_eq!(step.plan(&ctx).unwrap().len(), 1);
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     let path = step.path();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), SUDOERS_CONTENT);
     assert_eq!(mode(&path), 0o440);
@@ -70,7 +75,7 @@ fn sudoers_is_validated_then_installed_0440_once() {
     let calls = std::fs::read_to_string(&log).unwrap();
     assert!(calls.starts_with("-cf "), "{calls}");
     assert!(step.plan(&ctx).unwrap().is_empty());
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
     assert_eq!(dir_names(&step.dir), vec![SUDOERS_FILE]);
 }
@@ -80,10 +85,10 @@ fn sudoers_mode_drift_is_repaired() {
     let env = TestEnv::new();
     let (step, _) = sudoers_with(&env, "exit 0");
     let ctx = env.ctx();
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     std::fs::set_permissions(step.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
     assert_eq!(step.plan(&ctx).unwrap().len(), 1);
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     assert_eq!(mode(&step.path()), 0o440);
 }
 
@@ -92,7 +97,7 @@ fn rejected_sudoers_leaves_old_file_and_shows_visudo_output() {
     let env = TestEnv::new();
     let (step, _) = sudoers_with(&env, "echo 'syntax error near line 2' >&2; exit 1");
     std::fs::write(step.path(), "# old\n").unwrap();
-    let err = step.execute(&env.ctx()).unwrap_err();
+    let err = try_run(&step, &env.ctx()).unwrap_err();
     assert!(err.message.contains("visudo rejected"), "{}", err.message);
     assert!(
         err.message.contains("syntax error near line 2"),
@@ -110,7 +115,7 @@ fn missing_visudo_names_the_sudo_package() {
         dir: env.sys_dir("sudoers.d"),
         visudo: env.dir.path().join("nope/visudo"),
     };
-    let err = step.execute(&env.ctx()).unwrap_err();
+    let err = try_run(&step, &env.ctx()).unwrap_err();
     assert!(err.hint.unwrap().contains("apt-get install sudo"));
     assert!(!step.path().exists());
 }
@@ -159,10 +164,10 @@ fn admins_are_appended_keeping_existing_ones_and_comments() {
     let step = Admins::default();
     let ctx = env.ctx();
     assert_eq!(
-        step.plan(&ctx).unwrap(),
+        plan_lines(&step, &ctx),
         vec![format!("add carol to users.admin in {}", cfg.display())]
     );
-    step.execute(&ctx).unwrap();
+    let outcome = run(&step, &ctx);
     let after = std::fs::read_to_string(&cfg).unwrap();
     assert!(
         after.starts_with("# my hub\n[users]\n# teachers\n"),
@@ -173,7 +178,10 @@ fn admins_are_appended_keeping_existing_ones_and_comments() {
         configured_admins(&doc, &cfg).unwrap(),
         vec!["bob", "alice", "carol"]
     );
-    assert!(ctx.restart_needed.get());
+    assert_eq!(
+        outcome.restart.map(|r| r.why),
+        Some("users.admin changed in config.toml".to_string())
+    );
     assert!(step.plan(&ctx).unwrap().is_empty());
 }
 
@@ -184,7 +192,7 @@ fn admins_land_where_add_item_puts_them_in_a_commented_list() {
     let cfg = env.paths.config_toml();
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     std::fs::write(&cfg, before).unwrap();
-    Admins::default().execute(&env.ctx()).unwrap();
+    run(&Admins::default(), &env.ctx());
     let mut by_add_item: toml_edit::DocumentMut = before.parse().unwrap();
     crate::config::edit::add_item(&mut by_add_item, "users.admin", "me".into()).unwrap();
     let after = std::fs::read_to_string(&cfg).unwrap();
@@ -201,7 +209,7 @@ fn admins_into_a_missing_config() {
     let env = admins_env(&["alice"]);
     let step = Admins::default();
     let ctx = env.ctx();
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     let text = std::fs::read_to_string(env.paths.config_toml()).unwrap();
     assert_eq!(text.trim(), "[users]\nadmin = [\"alice\"]");
     assert!(step.plan(&ctx).unwrap().is_empty());
@@ -216,7 +224,14 @@ fn admin_not_a_list_is_an_error_and_changes_nothing() {
     let step = Admins::default();
     let err = step.plan(&env.ctx()).unwrap_err();
     assert!(err.message.contains("users.admin"), "{}", err.message);
-    assert!(step.execute(&env.ctx()).is_err());
+    let add = [AdminAction::AddToConfig {
+        name: "alice".into(),
+        config: cfg.clone(),
+    }];
+    assert!(
+        step.execute(&env.ctx(), &add, &Recorder::default())
+            .is_err()
+    );
     assert_eq!(
         std::fs::read_to_string(&cfg).unwrap(),
         "[users]\nadmin = \"bob\"\n"
@@ -226,7 +241,7 @@ fn admin_not_a_list_is_an_error_and_changes_nothing() {
 #[test]
 fn passwords_are_to_do_while_the_hub_env_is_missing() {
     let env = admins_env(&["alice:s3cret:x"]);
-    let plan = Admins::default().plan(&env.ctx()).unwrap();
+    let plan = plan_lines(&Admins::default(), &env.ctx());
     assert!(
         plan.contains(&"set the FirstUseAuthenticator password of alice".to_string()),
         "{plan:?}"
@@ -248,9 +263,9 @@ fn passwords_are_set_once_and_readable_by_firstuse() {
         ..Default::default()
     };
     let ctx = env.ctx();
-    let plan = step.plan(&ctx).unwrap();
+    let plan = plan_lines(&step, &ctx);
     assert!(plan.contains(&"set the FirstUseAuthenticator password of alice".to_string()));
-    step.execute(&ctx).unwrap();
+    run(&step, &ctx);
     assert!(step.plan(&ctx).unwrap().is_empty(), "second plan not empty");
     // Read it back the way FirstUseAuthenticator does.
     let check = format!(
@@ -286,7 +301,7 @@ fn real_visudo_accepts_the_sudoers_file() {
         dir: env.sys_dir("sudoers.d"),
         visudo,
     };
-    step.execute(&env.ctx()).unwrap();
+    run(&step, &env.ctx());
     assert_eq!(
         std::fs::read_to_string(step.path()).unwrap(),
         SUDOERS_CONTENT

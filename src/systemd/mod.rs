@@ -84,3 +84,6 @@ impl ServiceManager for Systemctl {
         .and_then(|o| o.stdout.trim().parse().ok())
     }
 }
+
+#[cfg(test)]
+pub mod fake;

@@ -1,7 +1,7 @@
 //! A download progress bar on stderr, drawn only when stderr is a terminal
 //! (logs and pipes get nothing).
 
-use super::Progress;
+use crate::download::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::RefCell;
 use std::io::IsTerminal;
@@ -56,5 +56,10 @@ impl Progress for IndicatifProgress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+
+    /// The terminal reporter wraps the bar and prints the notice itself.
+    fn retrying(&self, _message: &str) {
+        self.finish();
     }
 }

@@ -1,0 +1,194 @@
+use super::*;
+use crate::install::testutil::{TestEnv, plan_lines, try_run};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+#[derive(Default)]
+pub struct FakeApt {
+    pub installed: RefCell<BTreeSet<String>>,
+    pub lists_age: Option<Duration>,
+    pub calls: Rc<RefCell<Vec<String>>>,
+    pub python: (u32, u32),
+    /// Fail this many install calls first.
+    pub fail_installs: std::cell::Cell<u32>,
+}
+
+impl PackageSystem for FakeApt {
+    fn is_installed(&self, package: &str) -> Result<bool> {
+        Ok(self.installed.borrow().contains(package))
+    }
+    fn lists_age(&self) -> Option<Duration> {
+        self.lists_age
+    }
+    fn update(&self) -> Result<()> {
+        self.calls.borrow_mut().push("update".into());
+        Ok(())
+    }
+    fn install(&self, packages: &[&str]) -> Result<()> {
+        self.calls
+            .borrow_mut()
+            .push(format!("install {}", packages.join(" ")));
+        if self.fail_installs.get() > 0 {
+            self.fail_installs.set(self.fail_installs.get() - 1);
+            return Err(Error::new("`apt-get install` failed: 404 Not Found"));
+        }
+        self.installed
+            .borrow_mut()
+            .extend(packages.iter().map(|p| p.to_string()));
+        Ok(())
+    }
+    fn python_version(&self) -> Result<(u32, u32)> {
+        Ok(self.python)
+    }
+}
+
+fn step(fake: FakeApt) -> AptPackages {
+    AptPackages {
+        system: Box::new(fake),
+        packages: PACKAGES.to_vec(),
+    }
+}
+
+#[test]
+fn installs_only_missing_then_plans_nothing() {
+    let t = TestEnv::new();
+    let calls = Rc::new(RefCell::new(vec![]));
+    let fake = FakeApt {
+        installed: RefCell::new(["python3".to_string(), "sudo".to_string()].into()),
+        lists_age: None,
+        calls: calls.clone(),
+        python: (3, 11),
+        ..Default::default()
+    };
+    let s = step(fake);
+    let ctx = t.ctx();
+    let plan = plan_lines(&s, &ctx);
+    assert_eq!(plan.len(), 2, "{plan:?}");
+    assert!(plan[1].ends_with("python3-venv ca-certificates git"));
+    try_run(&s, &ctx).unwrap();
+    assert_eq!(
+        *calls.borrow(),
+        vec!["update", "install python3-venv ca-certificates git"]
+    );
+    assert!(s.plan(&ctx).unwrap().is_empty());
+}
+
+#[test]
+fn fresh_lists_are_not_updated() {
+    let t = TestEnv::new();
+    let calls = Rc::new(RefCell::new(vec![]));
+    let s = step(FakeApt {
+        lists_age: Some(Duration::from_secs(60)),
+        calls: calls.clone(),
+        python: (3, 12),
+        ..Default::default()
+    });
+    try_run(&s, &t.ctx()).unwrap();
+    assert_eq!(calls.borrow().len(), 1);
+    assert!(calls.borrow()[0].starts_with("install python3 "));
+}
+
+#[test]
+fn a_failed_install_with_fresh_lists_updates_and_retries_once() {
+    let t = TestEnv::new();
+    let calls = Rc::new(RefCell::new(vec![]));
+    let s = step(FakeApt {
+        lists_age: Some(Duration::from_secs(60)),
+        calls: calls.clone(),
+        python: (3, 12),
+        fail_installs: std::cell::Cell::new(1),
+        ..Default::default()
+    });
+    try_run(&s, &t.ctx()).unwrap();
+    let calls = calls.borrow();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(calls[1], "update");
+
+    let calls = Rc::new(RefCell::new(vec![]));
+    let s = step(FakeApt {
+        lists_age: Some(Duration::from_secs(60)),
+        calls: calls.clone(),
+        python: (3, 12),
+        fail_installs: std::cell::Cell::new(2),
+        ..Default::default()
+    });
+    let e = try_run(&s, &t.ctx()).unwrap_err();
+    assert!(e.message.contains("apt-get install"), "{e}");
+}
+
+#[test]
+fn old_python_is_an_error_naming_versions() {
+    let t = TestEnv::new();
+    // Missing packages: the check comes after installing them.
+    let s = step(FakeApt {
+        python: (3, 8),
+        ..Default::default()
+    });
+    assert_eq!(s.plan(&t.ctx()).unwrap().len(), 2);
+    let e = try_run(&s, &t.ctx()).unwrap_err();
+    assert!(
+        e.message.contains("3.8") && e.message.contains("3.9"),
+        "{e}"
+    );
+}
+
+#[test]
+fn old_python_is_refused_even_when_nothing_is_missing() {
+    let t = TestEnv::new();
+    let s = step(FakeApt {
+        installed: RefCell::new(PACKAGES.iter().map(|p| p.to_string()).collect()),
+        python: (3, 8),
+        ..Default::default()
+    });
+    let e = s.plan(&t.ctx()).unwrap_err();
+    assert!(e.message.contains("3.8"), "{e}");
+}
+
+#[test]
+fn apt_get_never_asks_and_waits_for_the_lock() {
+    let shown = cmd::to_shell(&apt_get(&["install", "-y", "sudo"]));
+    assert_eq!(
+        shown,
+        "apt-get -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef \
+         -o Dpkg::Options::=--force-confold install -y sudo"
+    );
+    let c = apt_get(&["update"]);
+    let env: Vec<_> = c.get_envs().collect();
+    assert!(env.contains(&(
+        std::ffi::OsStr::new("DEBIAN_FRONTEND"),
+        Some(std::ffi::OsStr::new("noninteractive"))
+    )));
+}
+
+#[test]
+fn staleness() {
+    assert!(lists_are_stale(None));
+    assert!(lists_are_stale(Some(Duration::from_secs(2 * 24 * 3600))));
+    assert!(!lists_are_stale(Some(Duration::from_secs(3600))));
+}
+
+#[test]
+fn index_age_looks_only_at_package_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(newest_index_age(dir.path(), SystemTime::now()), None);
+    std::fs::write(dir.path().join("lock"), "").unwrap();
+    assert_eq!(newest_index_age(dir.path(), SystemTime::now()), None);
+    std::fs::write(
+        dir.path()
+            .join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"),
+        "",
+    )
+    .unwrap();
+    let later = SystemTime::now() + Duration::from_secs(7200);
+    let age = newest_index_age(dir.path(), later).unwrap();
+    assert!(age >= Duration::from_secs(7000));
+}
+
+#[test]
+#[ignore = "needs dpkg-query (a Debian or Ubuntu host); scripts/test runs it"]
+fn real_dpkg_query_reads_this_host() {
+    let d = Debian::default();
+    assert!(d.is_installed("dpkg").unwrap());
+    assert!(!d.is_installed("hubcfg-no-such-package").unwrap());
+}

@@ -1,0 +1,19 @@
+//! Running the hub: the Traefik API secret, the systemd units (written,
+//! enabled, restarted only when needed, then checked through Traefik), and
+//! the /usr/bin links.
+
+mod api_secret;
+mod links;
+mod units;
+
+pub use api_secret::{ApiSecret, SECRET_MODE, SecretAction};
+pub use links::{LinkAction, Links};
+pub use units::{
+    HUB_UNIT, ServiceAction, Services, TRAEFIK_UNIT, diagnose, render_unit, rendered_units,
+};
+
+#[cfg(test)]
+use units::HUB_TEMPLATE;
+
+#[cfg(test)]
+mod tests;

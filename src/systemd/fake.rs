@@ -1,0 +1,94 @@
+//! The one fake `ServiceManager` for tests: records every call and keeps a
+//! unit state like systemd would.
+
+use super::ServiceManager;
+use crate::error::Result;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+pub struct FakeServices {
+    pub calls: RefCell<Vec<String>>,
+    pub active: RefCell<BTreeMap<String, String>>,
+    pub enabled: RefCell<BTreeMap<String, bool>>,
+    /// The state of a unit nobody set.
+    pub default_state: String,
+    /// Whether a unit nobody enabled counts as enabled.
+    pub default_enabled: bool,
+    /// A restart makes the unit active (false: it keeps its state, as a unit
+    /// that fails or crash-loops does).
+    pub restart_activates: bool,
+    /// When set, every look at NRestarts sees one more restart.
+    pub crashing: Option<Cell<u64>>,
+}
+
+impl Default for FakeServices {
+    /// A machine where nothing is installed yet: every unit inactive and
+    /// disabled until restarted or enabled.
+    fn default() -> Self {
+        FakeServices {
+            calls: RefCell::default(),
+            active: RefCell::default(),
+            enabled: RefCell::default(),
+            default_state: "inactive".into(),
+            default_enabled: false,
+            restart_activates: true,
+            crashing: None,
+        }
+    }
+}
+
+impl FakeServices {
+    /// Every unit enabled and in `state`, which restarts do not change.
+    pub fn stuck(state: &str) -> Self {
+        FakeServices {
+            default_state: state.into(),
+            default_enabled: true,
+            restart_activates: false,
+            ..FakeServices::default()
+        }
+    }
+    pub fn take_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.calls.borrow_mut())
+    }
+    pub fn set_state(&self, unit: &str, state: &str) {
+        self.active.borrow_mut().insert(unit.into(), state.into());
+    }
+}
+
+impl ServiceManager for FakeServices {
+    fn daemon_reload(&self) -> Result<()> {
+        self.calls.borrow_mut().push("daemon-reload".into());
+        Ok(())
+    }
+    fn restart(&self, unit: &str) -> Result<()> {
+        self.calls.borrow_mut().push(format!("restart {unit}"));
+        if self.restart_activates {
+            self.set_state(unit, "active");
+        }
+        Ok(())
+    }
+    fn enable(&self, unit: &str) -> Result<()> {
+        self.calls.borrow_mut().push(format!("enable {unit}"));
+        self.enabled.borrow_mut().insert(unit.into(), true);
+        Ok(())
+    }
+    fn is_enabled(&self, unit: &str) -> bool {
+        let enabled = self.enabled.borrow().get(unit).copied();
+        enabled.unwrap_or(self.default_enabled)
+    }
+    fn active_state(&self, unit: &str) -> String {
+        let state = self.active.borrow().get(unit).cloned();
+        state.unwrap_or_else(|| self.default_state.clone())
+    }
+    fn status_summary(&self, unit: &str) -> String {
+        format!("status of {unit}")
+    }
+    fn journal_tail(&self, unit: &str, lines: usize) -> String {
+        format!("last {lines} journal lines of {unit}: Traceback boom")
+    }
+    fn restart_count(&self, _unit: &str) -> Option<u64> {
+        let n = self.crashing.as_ref()?;
+        n.set(n.get() + 1);
+        Some(n.get())
+    }
+}
