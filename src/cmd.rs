@@ -1,7 +1,7 @@
 //! Running external commands with errors that name the command and show the
 //! tail of its output.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use std::process::{Command, Stdio};
 
 /// Lines of output shown to the user when a command fails.
@@ -38,10 +38,11 @@ pub fn to_shell(cmd: &Command) -> String {
 /// exit is not (see `run_checked`).
 pub fn run(cmd: &mut Command) -> Result<Output> {
     tracing::debug!(command = %to_shell(cmd), "running");
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::new(format!("could not run `{}`: {e}", to_shell(cmd))))?;
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| {
+        Error::new(format!("could not run `{}`: {e}", to_shell(cmd)))
+            .with_kind(Kind::Command)
+            .with_source(e)
+    })?;
     let output = Output {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

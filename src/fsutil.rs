@@ -168,9 +168,33 @@ pub fn resolve_symlinks(path: &Path) -> std::io::Result<std::path::PathBuf> {
     ))
 }
 
-/// Which of the file attributes that stop even root from replacing a file
-/// `path` has, if any: "append-only" (`chattr +a`) or "immutable" (`+i`).
-pub fn protecting_attribute(path: &Path) -> Option<&'static str> {
+/// A file attribute that stops even root from replacing a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// `chattr +a`
+    AppendOnly,
+    /// `chattr +i`
+    Immutable,
+}
+
+impl Protection {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protection::AppendOnly => "append-only",
+            Protection::Immutable => "immutable",
+        }
+    }
+    /// The letter `lsattr` shows and `chattr` takes.
+    pub fn flag(self) -> char {
+        match self {
+            Protection::AppendOnly => 'a',
+            Protection::Immutable => 'i',
+        }
+    }
+}
+
+/// The protecting attribute `path` has, if any.
+pub fn protecting_attribute(path: &Path) -> Option<Protection> {
     nix::ioctl_read!(fs_ioc_getflags, b'f', 1, nix::libc::c_long);
     const IMMUTABLE: nix::libc::c_long = 0x10;
     const APPEND_ONLY: nix::libc::c_long = 0x20;
@@ -180,9 +204,9 @@ pub fn protecting_attribute(path: &Path) -> Option<&'static str> {
     // SAFETY: the ioctl writes the flags into `flags`, which outlives the call.
     unsafe { fs_ioc_getflags(file.as_raw_fd(), &mut flags) }.ok()?;
     if flags & IMMUTABLE != 0 {
-        Some("immutable")
+        Some(Protection::Immutable)
     } else if flags & APPEND_ONLY != 0 {
-        Some("append-only")
+        Some(Protection::AppendOnly)
     } else {
         None
     }

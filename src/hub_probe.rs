@@ -36,7 +36,7 @@ pub fn wait_ready(url: &str, timeout: Duration) -> Result<Duration> {
         last = match client.get(url).send() {
             Ok(r) if r.status().as_u16() == 200 => return Ok(start.elapsed()),
             Ok(r) => format!("HTTP {}", r.status()),
-            Err(e) => error_chain(&e),
+            Err(e) => crate::error::chain(&e),
         };
         if start.elapsed() >= timeout {
             return Err(Error::new(format!(
@@ -46,17 +46,6 @@ pub fn wait_ready(url: &str, timeout: Duration) -> Result<Duration> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ fn key_type_for(opts: &Opts, key: &str) -> Result<KeyType> {
 }
 
 fn problem_error(p: &Problem) -> Error {
-    if p.message == "unknown key" {
+    if p.unknown_key {
         Error::new(format!("unknown key `{}`", p.key))
     } else {
         Error::new(format!("`{}` {}", p.key, p.message))

@@ -5,7 +5,7 @@
 //! its link: the file it points to is replaced. The writers' lock is in
 //! `lock`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::fsutil::{self, Outcome};
 use nix::unistd::{AccessFlags, access};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -36,6 +36,7 @@ pub fn needs_root(path: &Path) -> Error {
         path.display()
     ))
     .with_hint(format!("run it with sudo: sudo {cmd}"))
+    .with_kind(Kind::Permission)
 }
 
 /// A permission error explained. Only a user who is not root is told to
@@ -48,30 +49,37 @@ pub fn permission_error(path: &Path, e: std::io::Error) -> Error {
     let dir = parent_dir(path);
     for p in [path, dir.as_path()] {
         if let Some(attr) = fsutil::protecting_attribute(p) {
-            let flag = if attr == "immutable" { 'i' } else { 'a' };
+            let flag = attr.flag();
             return Error::new(format!(
-                "cannot change {}: {} is {attr} (`lsattr -d {}` shows the `{flag}` flag)",
+                "cannot change {}: {} is {} (`lsattr -d {}` shows the `{flag}` flag)",
                 path.display(),
                 p.display(),
+                attr.name(),
                 p.display()
             ))
             .with_hint(format!(
                 "nothing was changed; if nobody set the flag on purpose, remove it with `chattr -{flag} {}` and try again",
                 p.display()
-            ));
+            ))
+            .with_kind(Kind::Permission)
+            .with_source(e);
         }
     }
     if e.raw_os_error() == Some(nix::libc::EROFS) {
         return Error::new(format!(
             "cannot change {}: it is on a read-only file system",
             path.display()
-        ));
+        ))
+        .with_kind(Kind::Permission)
+        .with_source(e);
     }
     Error::new(format!(
         "cannot change {}: {e}, even as root",
         path.display()
     ))
     .with_hint("is it on a read-only mount, or guarded by a security module (AppArmor, SELinux)?")
+    .with_kind(Kind::Permission)
+    .with_source(e)
 }
 
 /// Refuses early (before locking) when this user cannot replace `config`:
@@ -152,6 +160,7 @@ pub fn read(config: &Path) -> Result<Option<String>> {
 /// Parses `text`; errors read `config.toml:LINE:COL: message`.
 pub fn parse(config: &Path, text: &str) -> Result<DocumentMut> {
     text.parse::<DocumentMut>().map_err(|e| {
+        // toml_edit's errors carry no kind: its message is all there is.
         let message = e.message().trim_end();
         let at = match e.span() {
             Some(s) => Some(line_col(text, s.start)),
@@ -159,7 +168,7 @@ pub fn parse(config: &Path, text: &str) -> Result<DocumentMut> {
             None => None,
         };
         let Some((line, col)) = at else {
-            return Error::new(format!("{}: {message}", config.display())).with_hint(format!(
+            return Error::new(format!("{}: {message}", config.display())).with_kind(Kind::Invalid).with_hint(format!(
                 "{} is not valid TOML and was not changed; fix it by hand, then check it with `hubcfg validate`",
                 config.display()
             ));
@@ -169,7 +178,7 @@ pub fn parse(config: &Path, text: &str) -> Result<DocumentMut> {
         } else {
             message.to_string()
         };
-        Error::new(format!("{}:{line}:{col}: {message}", config.display())).with_hint(format!(
+        Error::new(format!("{}:{line}:{col}: {message}", config.display())).with_kind(Kind::Invalid).with_hint(format!(
             "{} is not valid TOML and was not changed; fix line {line} by hand, then check it with `hubcfg validate`",
             config.display()
         ))

@@ -4,7 +4,7 @@
 //! another file. Who holds the lock is read from the kernel (`/proc/locks`),
 //! never from the file's contents, which a dead process may have left.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::File;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -95,6 +95,7 @@ fn refuse(path: &Path, why: &str) -> Error {
         "refusing to use the lock file {}: it {why}",
         path.display()
     ))
+    .with_kind(Kind::Invalid)
     .with_hint(format!(
         "nothing was changed; if you did not put it there on purpose, remove it (`rm {}`) and try again",
         path.display()
@@ -126,6 +127,7 @@ fn timeout_error(path: &Path, file: &File, timeout: Duration) -> Error {
     .with_hint(
         "another hubcfg/tljh-config may be changing the config: try again, or raise --lock-timeout",
     )
+    .with_kind(Kind::Timeout)
 }
 
 /// The pid holding a granted lock on the file `dev`/`ino`, from the text of

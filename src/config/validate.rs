@@ -21,6 +21,8 @@ pub struct Problem {
     pub hint: Option<String>,
     /// Warnings are reported but do not make `validate` fail.
     pub warning: bool,
+    /// The key itself is unknown (not a bad value of a known key).
+    pub unknown_key: bool,
 }
 
 impl Problem {
@@ -30,6 +32,7 @@ impl Problem {
             message: message.into(),
             hint: None,
             warning: false,
+            unknown_key: false,
         }
     }
 
@@ -71,8 +74,12 @@ pub fn key_type(path: &str) -> Result<KeyType, Problem> {
 
 /// "unknown key `user.admin`; did you mean `users.admin`?"
 pub fn unknown_key(path: &str) -> Problem {
-    let mut p = Problem::error(path, "unknown key");
+    let mut p = Problem {
+        unknown_key: true,
+        ..Problem::error(path, "unknown key")
+    };
     if schema::is_table(path) {
+        p.unknown_key = false;
         p.message = "is a table of settings, not a single value".into();
         let inside: Vec<_> = schema::KEYS
             .iter()
@@ -323,6 +330,7 @@ pub fn cross_key_warnings(root: &Value) -> Vec<Problem> {
         message: message.into(),
         hint: None,
         warning: true,
+        unknown_key: false,
     };
     if non_empty("https.tls.cert") != non_empty("https.tls.key") {
         out.push(warn(

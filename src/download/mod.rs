@@ -9,7 +9,7 @@
 #[cfg(test)]
 pub(crate) mod test_server;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -153,8 +153,14 @@ fn try_download(
     progress: &dyn Progress,
 ) -> std::result::Result<(), Failure> {
     let mut resp = client.get(url).send().map_err(|e| {
-        let err = Error::new(format!("could not download {url}: {}", error_chain(&e)));
-        if e.is_builder() {
+        let fatal = e.is_builder();
+        let err = Error::new(format!(
+            "could not download {url}: {}",
+            crate::error::chain(&e)
+        ))
+        .with_kind(Kind::Network)
+        .with_source(e);
+        if fatal {
             Failure::Fatal(err)
         } else {
             Failure::Retryable(err)
@@ -164,7 +170,8 @@ fn try_download(
     if !status.is_success() {
         let err = Error::new(format!(
             "could not download {url}: the server answered HTTP {status}"
-        ));
+        ))
+        .with_kind(Kind::Network);
         let transient = status.is_server_error()
             || status == reqwest::StatusCode::REQUEST_TIMEOUT
             || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
@@ -245,11 +252,15 @@ fn stream_verified(
                 } else {
                     "cut off"
                 };
-                return Err(Failure::Retryable(Error::new(format!(
-                    "download of {url} was {how} after {}: {}",
-                    of_total(got, total),
-                    error_chain(&e)
-                ))));
+                return Err(Failure::Retryable(
+                    Error::new(format!(
+                        "download of {url} was {how} after {}: {}",
+                        of_total(got, total),
+                        crate::error::chain(&e)
+                    ))
+                    .with_kind(Kind::Network)
+                    .with_source(e),
+                ));
             }
         };
         hasher.update(&buf[..n]);
@@ -263,9 +274,12 @@ fn stream_verified(
         progress.advance(n as u64);
     }
     if let Some(total) = total.filter(|&t| got < t) {
-        return Err(Failure::Retryable(Error::new(format!(
-            "download of {url} was truncated: got {got} of {total} bytes"
-        ))));
+        return Err(Failure::Retryable(
+            Error::new(format!(
+                "download of {url} was truncated: got {got} of {total} bytes"
+            ))
+            .with_kind(Kind::Network),
+        ));
     }
     let actual = hex::encode(hasher.finalize());
     if actual != expected {
@@ -273,6 +287,7 @@ fn stream_verified(
             Error::new(format!(
                 "sha256 mismatch for {url}: expected {expected}, got {actual}"
             ))
+            .with_kind(Kind::Verification)
             .with_hint(MISMATCH_HINT),
         ));
     }
@@ -295,21 +310,6 @@ fn of_total(got: u64, total: Option<u64>) -> String {
         Some(t) => format!("{got} of {t} bytes"),
         None => format!("{got} bytes"),
     }
-}
-
-/// reqwest's Display shows only the outermost error; the cause (refused,
-/// timed out, certificate) is what a user needs.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&s_text)) {
-            parts.push(s_text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

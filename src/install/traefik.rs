@@ -243,7 +243,7 @@ pub fn installed_version(bin: &Path) -> Option<String> {
         match crate::cmd::run(&mut cmd) {
             Ok(out) if out.success() => return parse_version_output(&out.stdout),
             Ok(_) => return None,
-            Err(e) if e.message.contains("Text file busy") => {
+            Err(e) if e.os_error() == Some(nix::libc::ETXTBSY) => {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             Err(_) => return None,

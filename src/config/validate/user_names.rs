@@ -45,6 +45,7 @@ pub fn check(key: &str, names: &[&str], out: &mut Vec<Problem>) {
             message: format!("{name:?} is not a user name: {why}"),
             hint: Some(hint),
             warning: false,
+            unknown_key: false,
         });
     }
 }
@@ -110,6 +111,7 @@ pub fn notes(root: &Value) -> Vec<Problem> {
                     message,
                     hint: None,
                     warning: true,
+                    unknown_key: false,
                 });
             }
         }

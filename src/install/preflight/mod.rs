@@ -157,9 +157,7 @@ pub fn os_problem(os: &OsRelease) -> Option<String> {
 }
 
 fn unsupported(name: &str) -> String {
-    format!(
-        "hubcfg supports Ubuntu 22.04+ and Debian 11+; this is {name} (use --skip-os-check to try anyway)"
-    )
+    format!("hubcfg supports Ubuntu 22.04+ and Debian 11+; this is {name}")
 }
 
 /// `MemTotal:  2035112 kB` → bytes.
@@ -206,11 +204,12 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
             if let Some(msg) = os_problem(&parse_os_release(text)) {
                 if args.skip_os_check {
                     problems.push(Problem::warning(format!(
-                        "{} — continuing because of --skip-os-check",
-                        msg.split(" (use").next().unwrap_or(&msg)
+                        "{msg} — continuing because of --skip-os-check"
                     )));
                 } else {
-                    problems.push(Problem::error(msg));
+                    problems.push(Problem::error(format!(
+                        "{msg} (use --skip-os-check to try anyway)"
+                    )));
                 }
             }
         }
