@@ -33,12 +33,14 @@ checks_venv() {
   echo "$venv/bin/python"
 }
 
-# The host's Debian mirror when it has one, else Debian's own.
+# The host's Debian mirror, read from its apt sources (E2E_MIRROR overrides):
+# the harness names no mirror of its own.
 debian_mirror() {
-  local m
-  m=$(grep -hs -m1 -oE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | head -n1 || true)
+  local m=${E2E_MIRROR:-}
+  [[ -n $m ]] || m=$(grep -hs -m1 -oE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | head -n1 || true)
   [[ -n $m ]] || m=$(grep -hs -m1 -oE '^deb +http[^ ]*/debian/? ' /etc/apt/sources.list | awk '{print $2}' || true)
-  echo "${m:-http://deb.debian.org/debian}"
+  [[ -n $m ]] || die "no Debian mirror in the host's apt sources: set E2E_MIRROR to one (a URL ending in /debian)"
+  echo "$m"
 }
 
 # --- base root of $SUITE, cached by its package list ----------------------------
