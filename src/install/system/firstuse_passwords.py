@@ -16,6 +16,34 @@ path = req["dbm"]
 os.umask(0o077)
 
 
+class SqliteReader:
+    """Reads Python 3.13's dbm.sqlite3 file (Debian 13's default dbm) as an
+    immutable database: a plain read-only open of that WAL-mode file leaves
+    -wal and -shm files behind, so a re-run that changes nothing would still
+    write to state/. (Content still in a WAL reads as a mismatch: then the
+    apply step sets the same password again.)"""
+
+    def __init__(self, path):
+        import sqlite3
+        import urllib.parse
+
+        uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro&immutable=1"
+        self.cx = sqlite3.connect(uri, uri=True)
+
+    def get(self, key):
+        row = self.cx.execute("SELECT value FROM Dict WHERE key = CAST(? AS BLOB)", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def close(self):
+        self.cx.close()
+
+
+def open_readonly(path):
+    if dbm.whichdb(path) == "dbm.sqlite3":
+        return SqliteReader(path)
+    return dbm.open(path, "r")
+
+
 def matches(db, name, password):
     stored = db.get(name.encode()) if db is not None else None
     if stored is None:
@@ -41,7 +69,7 @@ if req["apply"]:
             os.chmod(path + suffix, 0o600)
 else:
     try:
-        db = dbm.open(path, "r")
+        db = open_readonly(path)
     except dbm.error:
         db = None
     try:
