@@ -2,7 +2,8 @@
 //!
 //! Pure logic (schema, effective config, rendering, username mapping) lives in
 //! modules without I/O; side effects sit behind modules named for what they
-//! touch (fsutil, cmd, systemd, users, install steps).
+//! touch (fsutil, cmd, systemd, users, install steps). The module map, who
+//! calls whom, is in src/README.md.
 
 pub mod cli;
 pub mod cmd;
