@@ -7,6 +7,30 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
+/// A config as a teacher might have written it by hand.
+pub const REALISTIC: &str = r#"# Hub for the Tuesday data science class.
+base_url = '/'
+
+[auth]
+type = "firstuseauthenticator.FirstUseAuthenticator"
+
+[users]
+# Teaching staff
+admin = [
+    "ada",   # lecturer
+    "grace", # teaching assistant
+    # "linus", (left in June)
+]
+allowed = ["student1", "student2"]
+
+[limits]
+memory = "1G" # per user
+cpu = 1
+
+[http]
+port = 80 # behind the campus proxy
+"#;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_hubcfg");
 
 pub struct Hub {
