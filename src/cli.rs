@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::install::BootstrapArgs;
 use crate::paths::Paths;
 use crate::reload::Component;
+use crate::report::Reporter;
 use crate::report::Verbosity;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
@@ -195,10 +196,7 @@ pub fn main() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             // Keys and values from the user's file may hold control characters.
-            eprintln!(
-                "error: {}",
-                crate::config::output::escape_text(&e.to_string())
-            );
+            crate::config::output::Lines::default().error(&e.to_string());
             e.exit_code
         }
     }
@@ -232,6 +230,9 @@ fn config_opts(cli: &Cli, paths: &Paths) -> Result<Opts> {
         lock_timeout,
         json: cli.json,
         force_string: cli.string,
+        messages: crate::config::output::Lines {
+            verbosity: cli.output.verbosity(),
+        },
     })
 }
 
@@ -288,6 +289,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             &paths.config_toml(),
             component,
             Duration::from_secs(timeout),
+            &opts.messages,
         ),
         Some(Command::Validate { file }) => commands::validate_file(&opts, file.as_deref()),
         Some(Command::Completions { shell }) => {
@@ -301,13 +303,14 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Some(Command::Render { hub_stopped }) => {
             let written = crate::render::write_all(&paths)?;
+            let say = &opts.messages;
             if hub_stopped && crate::render::retarget_routes(&paths)? {
-                eprintln!("hubcfg render: moved the hub's routes to the current entrypoint");
+                say.note("hubcfg render: moved the hub's routes to the current entrypoint");
             }
             for w in &written.warnings {
-                eprintln!("warning: {}", crate::config::output::escape_text(w));
+                say.warn(w);
             }
-            eprintln!("hubcfg render: {}", written.summary(&paths));
+            say.note(&format!("hubcfg render: {}", written.summary(&paths)));
             Ok(())
         }
         Some(Command::EnsureUser {

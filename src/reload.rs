@@ -141,6 +141,7 @@ pub fn run(
     config_path: &Path,
     component: Component,
     timeout: Duration,
+    reporter: &dyn crate::report::Reporter,
 ) -> Result<()> {
     if !nix::unistd::geteuid().is_root() {
         return Err(
@@ -164,7 +165,7 @@ pub fn run(
         .with_hint("fix them with `hubcfg set`/`unset` (see `hubcfg validate`)"));
     }
     for w in problems.iter().filter(|p| p.warning) {
-        eprintln!("warning: {w}");
+        reporter.warn(&w.to_string());
     }
     let effective =
         crate::effective::load::typed(&loaded, &crate::effective::load_secrets(paths)?)?;
@@ -173,20 +174,20 @@ pub fn run(
         Component::Hub => crate::render::write_all(paths).map(drop),
         Component::Proxy => crate::render::write_traefik(paths).map(drop),
     };
-    eprintln!(
+    reporter.note(&format!(
         "rendering the config, restarting {}, then waiting up to {}s for {url} …",
         component.unit(),
         timeout.as_secs()
-    );
+    ));
     let took = reload(component, &crate::systemd::Systemctl, render, &url, timeout)?;
     let what = match component {
         Component::Hub => "Hub",
         Component::Proxy => "Proxy",
     };
-    eprintln!(
+    reporter.note(&format!(
         "{what} reload with new configuration complete (hub ready after {:.1}s)",
         took.as_secs_f64()
-    );
+    ));
     Ok(())
 }
 

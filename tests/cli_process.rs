@@ -182,3 +182,17 @@ fn json_output_for_writes() {
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["changed"], false);
 }
+
+#[test]
+fn quiet_keeps_warnings_and_verbose_changes_nothing_for_edits() {
+    let hub = Hub::with_config("[http]\nport = 0\n");
+    let (ok, _, err) = hub.run(&["--quiet", "set", "limits.memory", "1G"]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("set limits.memory"), "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("http.port"),
+        "{err}"
+    );
+    let (ok, _, err) = hub.run(&["set", "limits.cpu", "2"]);
+    assert!(ok && err.contains("set limits.cpu = 2"), "{err}");
+}

@@ -11,7 +11,7 @@
 
 use crate::config::load::Loaded;
 use crate::config::output::{
-    display_scalar_or_toml, note, out, out_text, print_json, safe_error, shown,
+    Lines, display_scalar_or_toml, out, out_text, print_json, safe_error, shown,
 };
 use crate::config::show::not_set;
 use crate::config::validate::{self, Problem};
@@ -21,6 +21,7 @@ use crate::effective::{self, MASK};
 use crate::error::{Error, Result};
 use crate::fsutil::Outcome;
 use crate::paths::Paths;
+use crate::report::Reporter;
 use crate::schema;
 use serde_json::{Value as Json, json};
 use std::cell::RefCell;
@@ -40,6 +41,8 @@ pub struct Opts {
     pub json: bool,
     /// `--string`: store values as strings, whatever they look like.
     pub force_string: bool,
+    /// Where messages for people go.
+    pub messages: Lines,
 }
 
 /// How a key is typed for this command, refusing unknown keys when
@@ -72,6 +75,9 @@ fn edit_validated(
     key: &str,
     change: impl FnOnce(&mut DocumentMut) -> Result<()>,
 ) -> Result<(Outcome, Vec<Problem>)> {
+    if let Some(w) = crate::config::file::hard_link_warning(&opts.config_path) {
+        opts.messages.warn(&w);
+    }
     if opts.validate {
         crate::config::edit_locked_validated(&opts.config_path, opts.lock_timeout, key, change)
     } else {
@@ -82,10 +88,10 @@ fn edit_validated(
 fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: &str) {
     for w in warnings {
         if w.concerns(key) {
-            note(&format!("note: {w}"));
+            opts.messages.note(&format!("note: {w}"));
         } else {
-            note(&format!(
-                "warning: {}: {w} (elsewhere in the file; left as is)",
+            opts.messages.warn(&format!(
+                "{}: {w} (elsewhere in the file; left as is)",
                 opts.config_path.display()
             ));
         }
@@ -98,13 +104,14 @@ fn report(opts: &Opts, key: &str, outcome: Outcome, warnings: &[Problem], done: 
         return;
     }
     if outcome.changed() {
-        note(done);
-        note(&format!(
+        opts.messages.note(done);
+        opts.messages.note(&format!(
             "  run `sudo hubcfg reload {}` to apply it",
             component_for(key)
         ));
     } else {
-        note(&format!("{} not changed", opts.config_path.display()));
+        opts.messages
+            .note(&format!("{} not changed", opts.config_path.display()));
     }
 }
 
@@ -233,7 +240,8 @@ fn add_item_any(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
         Ok(())
     })?;
     for s in skipped.into_inner() {
-        note(&format!("{key} already contains {s}; not added again"));
+        opts.messages
+            .note(&format!("{key} already contains {s}; not added again"));
     }
     let done = format!("added to {key} in {}", opts.config_path.display());
     report(opts, key, outcome, &warnings, &done);

@@ -210,6 +210,19 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// A warning when `config` has other hard links: an atomic write gives it a
+/// new inode, so the other names keep the old text.
+pub fn hard_link_warning(config: &Path) -> Option<String> {
+    let target = fsutil::resolve_symlinks(config).ok()?;
+    let links = std::fs::metadata(&target).ok()?.nlink();
+    (links > 1).then(|| {
+        format!(
+            "{} has {links} hard links; the atomic write gives it a new inode, so the other names keep the old text (use a symbolic link instead)",
+            target.display()
+        )
+    })
+}
+
 /// Replaces the file with `new` unless it already holds exactly that. Call
 /// it under the lock: it also removes temp files that killed writers left.
 pub fn write(config: &Path, old: Option<&str>, new: &str) -> Result<Outcome> {
@@ -219,15 +232,6 @@ pub fn write(config: &Path, old: Option<&str>, new: &str) -> Result<Outcome> {
     let target = fsutil::resolve_symlinks(config)
         .map_err(|e| Error::new(format!("could not follow {}: {e}", config.display())))?;
     fsutil::remove_stale_temps(&target);
-    if let Ok(meta) = std::fs::metadata(&target)
-        && meta.nlink() > 1
-    {
-        eprintln!(
-            "warning: {} has {} hard links; the atomic write gives it a new inode, so the other names keep the old text (use a symbolic link instead)",
-            target.display(),
-            meta.nlink()
-        );
-    }
     fsutil::write_atomic(&target, new.as_bytes(), CONFIG_MODE).map_err(|e| {
         if e.kind() == std::io::ErrorKind::PermissionDenied {
             permission_error(&target, e)

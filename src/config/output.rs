@@ -1,5 +1,5 @@
-//! What the config commands print, and the two rules for printing user
-//! data: control characters never reach the terminal raw (they are escaped
+//! What the commands other than bootstrap print (through `Lines`, their
+//! `Reporter`), and the two rules for printing user data: control characters never reach the terminal raw (they are escaped
 //! Rust-style: `\u{1b}`, `\n`, `\t`), and a secret key's value is never
 //! echoed (see `effective::is_secret_key`). JSON output is left to
 //! serde_json, which escapes control characters itself.
@@ -7,6 +7,7 @@
 use crate::config::edit;
 use crate::effective::{self, MASK};
 use crate::error::{Error, Result};
+use crate::report::{Reporter, Verbosity};
 use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::io::Write;
@@ -50,9 +51,49 @@ pub fn safe_error(mut e: Error) -> Error {
     e
 }
 
-/// A message for people on stderr, control characters escaped.
-pub fn note(text: &str) {
-    eprintln!("{}", escape_text(text));
+/// The `Reporter` of the config commands, render and reload: plain lines
+/// on stderr, control characters escaped. `--quiet` keeps warnings and
+/// errors only; `--verbose` adds details.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lines {
+    pub verbosity: Verbosity,
+}
+
+impl Lines {
+    fn line(&self, text: &str) {
+        eprintln!("{}", escape_text(text));
+    }
+    fn unless_quiet(&self, text: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            self.line(text);
+        }
+    }
+}
+
+impl Reporter for Lines {
+    fn step_start(&self, n: usize, total: usize, name: &str) {
+        self.unless_quiet(&format!("[{n}/{total}] {name}"));
+    }
+    fn step_done(&self, text: &str) {
+        self.unless_quiet(text);
+    }
+    fn detail(&self, line: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            self.line(line);
+        }
+    }
+    fn warn(&self, message: &str) {
+        self.line(&format!("warning: {message}"));
+    }
+    fn error(&self, message: &str) {
+        self.line(&format!("error: {message}"));
+    }
+    fn note(&self, line: &str) {
+        self.unless_quiet(line);
+    }
+    fn progress(&self, _label: &str) -> Box<dyn crate::download::Progress + '_> {
+        Box::new(crate::download::NoProgress)
+    }
 }
 
 /// Writes to stdout; a closed pipe (`hubcfg show | head`) is not an error.
