@@ -47,10 +47,10 @@ fn fake_uname(r: &Release, machine: &str) -> Output {
 fn not_root() {
     let r = Release::new();
     let mut cmd = if is_root() {
-        if !Path::new("/usr/bin/setpriv").exists() {
-            eprintln!("skipped: as root this needs setpriv to become uid 65534");
-            return;
-        }
+        assert!(
+            Path::new("/usr/bin/setpriv").exists(),
+            "as root this needs /usr/bin/setpriv to become uid 65534"
+        );
         let mut c = Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
         c.args(["bash", "-s", "--", "--admin", "me"]);
@@ -72,6 +72,7 @@ fn not_root() {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn unsupported_architecture() {
     require_root!();
     let r = Release::new();
@@ -84,6 +85,7 @@ fn unsupported_architecture() {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn architecture_without_a_build_in_this_release() {
     require_root!();
     let r = Release::new();
@@ -116,6 +118,7 @@ fn curl_and_wget(r: &Release) -> Vec<(&'static str, std::path::PathBuf)> {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn download_failure_names_the_url_and_http_status() {
     require_root!();
     let r = Release::new();
@@ -132,6 +135,7 @@ fn download_failure_names_the_url_and_http_status() {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn download_failure_without_a_server_names_the_url_and_the_error() {
     require_root!();
     let r = Release::new();
@@ -163,6 +167,7 @@ fn download_failure_without_a_server_names_the_url_and_the_error() {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn checksum_mismatch_shows_both_sums_and_installs_nothing() {
     require_root!();
     let r = Release::new();
@@ -184,6 +189,7 @@ fn checksum_mismatch_shows_both_sums_and_installs_nothing() {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn truncated_script_runs_nothing() {
     require_root!();
     let r = Release::new();
@@ -217,6 +223,7 @@ fn truncated_script_runs_nothing() {
 }
 
 #[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
 fn the_checkouts_own_script_names_no_release() {
     require_root!();
     let r = Release::new();
