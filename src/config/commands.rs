@@ -10,9 +10,7 @@
 //! checks (but never the TOML syntax or the structure of the path).
 
 use crate::config::load::Loaded;
-use crate::config::output::{
-    Lines, display_scalar_or_toml, out, out_text, print_json, safe_error, shown,
-};
+use crate::config::output::{Lines, display_scalar_or_toml, out, out_text, print_json, shown};
 use crate::config::show::not_set;
 use crate::config::validate::{self, Problem};
 use crate::config::value::{self, KeyType, Parsed};
@@ -139,10 +137,6 @@ fn value_error(key: &str, raws: &[&str], m: &str) -> Error {
 
 /// `set KEY VALUE`.
 pub fn set(opts: &Opts, key: &str, raw: &str) -> Result<()> {
-    set_any(opts, key, raw).map_err(safe_error)
-}
-
-fn set_any(opts: &Opts, key: &str, raw: &str) -> Result<()> {
     let ty = key_type_for(opts, key)?;
     let parsed = match value::parse(raw, ty, opts.force_string) {
         Ok(p) => p,
@@ -197,10 +191,6 @@ fn set_none(opts: &Opts, key: &str, ty: KeyType) -> Result<()> {
 
 /// `unset KEY`.
 pub fn unset(opts: &Opts, key: &str) -> Result<()> {
-    unset_any(opts, key).map_err(safe_error)
-}
-
-fn unset_any(opts: &Opts, key: &str) -> Result<()> {
     edit::split_key(key).map_err(Error::new)?;
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         edit::unset(doc, key).map_err(|_| not_set(key, &opts.config_path))
@@ -224,10 +214,6 @@ fn parse_items(opts: &Opts, key: &str, raws: &[String]) -> Result<Vec<toml_edit:
 
 /// `add-item KEY VALUE…`: a value already present is skipped with a note.
 pub fn add_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
-    add_item_any(opts, key, raws).map_err(safe_error)
-}
-
-fn add_item_any(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
     let items = parse_items(opts, key, raws)?;
     let skipped = RefCell::new(vec![]);
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
@@ -251,10 +237,6 @@ fn add_item_any(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
 /// `remove-item KEY VALUE…`: every value must be present, else nothing is
 /// removed.
 pub fn remove_item(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
-    remove_item_any(opts, key, raws).map_err(safe_error)
-}
-
-fn remove_item_any(opts: &Opts, key: &str, raws: &[String]) -> Result<()> {
     let items = parse_items(opts, key, raws)?;
     let (outcome, warnings) = edit_validated(opts, key, |doc| {
         for item in &items {
@@ -293,10 +275,6 @@ pub fn problems_in(doc: &DocumentMut) -> Vec<Problem> {
 /// `validate [FILE]`: prints every problem as `key: problem`; fails if any
 /// is an error (warnings alone pass).
 pub fn validate_file(opts: &Opts, path: Option<&Path>) -> Result<()> {
-    validate_any(opts, path).map_err(safe_error)
-}
-
-fn validate_any(opts: &Opts, path: Option<&Path>) -> Result<()> {
     let path = path.unwrap_or(&opts.config_path);
     let loaded = Loaded::read(path)?;
     if loaded.text.is_none() && path != opts.config_path {

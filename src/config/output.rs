@@ -43,14 +43,6 @@ fn escape(s: &str, keep: impl Fn(char, Option<char>) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// An error safe to print: control characters in its message and hint
-/// (which may quote keys, values or file names) escaped.
-pub fn safe_error(mut e: Error) -> Error {
-    e.message = escape_text(&e.message).into_owned();
-    e.hint = e.hint.map(|h| escape_text(&h).into_owned());
-    e
-}
-
 /// The `Reporter` of the config commands, render and reload: plain lines
 /// on stderr, control characters escaped. `--quiet` keeps warnings and
 /// errors only; `--verbose` adds details.
@@ -198,9 +190,12 @@ mod tests {
 
     #[test]
     fn errors_are_escaped_in_message_and_hint() {
-        let e = safe_error(Error::new("unknown key `a\u{1b}`").with_hint("did you mean `\u{9b}`?"));
-        assert_eq!(e.message, "unknown key `a\\u{1b}`");
-        assert_eq!(e.hint.as_deref(), Some("did you mean `\\u{9b}`?"));
+        // What `Lines::error` prints for every error that reaches `cli::main`.
+        let e = Error::new("unknown key `a\u{1b}`").with_hint("did you mean `\u{9b}`?");
+        assert_eq!(
+            escape_text(&e.to_string()),
+            "unknown key `a\\u{1b}`\n  hint: did you mean `\\u{9b}`?"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::config::commands::Opts;
 use crate::config::load::Loaded;
 use crate::config::output::{
-    collect_nulls, describe, display_scalar_or_toml, out_text, print_json, print_value, safe_error,
+    collect_nulls, describe, display_scalar_or_toml, out_text, print_json, print_value,
 };
 use crate::config::{edit, file, validate};
 use crate::effective;
@@ -18,10 +18,6 @@ use toml_edit::DocumentMut;
 /// secrets included (it is the user's own, root-only file); `--effective`
 /// masks every secret (`effective::mask_secrets`).
 pub fn show(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
-    show_any(opts, key, effective).map_err(safe_error)
-}
-
-fn show_any(opts: &Opts, key: Option<&str>, effective: bool) -> Result<()> {
     if effective {
         return show_effective(opts, key);
     }
