@@ -46,24 +46,8 @@ pub fn permission_error(path: &Path, e: std::io::Error) -> Error {
     if !nix::unistd::geteuid().is_root() {
         return needs_root(path);
     }
-    let dir = parent_dir(path);
-    for p in [path, dir.as_path()] {
-        if let Some(attr) = fsutil::protecting_attribute(p) {
-            let flag = attr.flag();
-            return Error::new(format!(
-                "cannot change {}: {} is {} (`lsattr -d {}` shows the `{flag}` flag)",
-                path.display(),
-                p.display(),
-                attr.name(),
-                p.display()
-            ))
-            .with_hint(format!(
-                "nothing was changed; if nobody set the flag on purpose, remove it with `chattr -{flag} {}` and try again",
-                p.display()
-            ))
-            .with_kind(Kind::Permission)
-            .with_source(e);
-        }
+    if let Some((p, attr)) = protected(path) {
+        return attribute_error(path, &p, attr, e);
     }
     if e.raw_os_error() == Some(nix::libc::EROFS) {
         return Error::new(format!(
@@ -78,6 +62,31 @@ pub fn permission_error(path: &Path, e: std::io::Error) -> Error {
         path.display()
     ))
     .with_hint("is it on a read-only mount, or guarded by a security module (AppArmor, SELinux)?")
+    .with_kind(Kind::Permission)
+    .with_source(e)
+}
+
+/// The file or its directory, whichever carries an attribute that stops
+/// even root from replacing the file.
+fn protected(path: &Path) -> Option<(PathBuf, fsutil::Protection)> {
+    [path.to_path_buf(), parent_dir(path)]
+        .into_iter()
+        .find_map(|p| fsutil::protecting_attribute(&p).map(|attr| (p, attr)))
+}
+
+fn attribute_error(path: &Path, p: &Path, attr: fsutil::Protection, e: std::io::Error) -> Error {
+    let flag = attr.flag();
+    Error::new(format!(
+        "cannot change {}: {} is {} (`lsattr -d {}` shows the `{flag}` flag)",
+        path.display(),
+        p.display(),
+        attr.name(),
+        p.display()
+    ))
+    .with_hint(format!(
+        "nothing was changed; if nobody set the flag on purpose, remove it with `chattr -{flag} {}` and try again",
+        p.display()
+    ))
     .with_kind(Kind::Permission)
     .with_source(e)
 }
@@ -105,13 +114,11 @@ pub fn check_writable(config: &Path) -> Result<()> {
     }
     // Root passes access() on an append-only or immutable file, but the
     // rename would fail: say so now, before anything else.
-    for p in [target.as_path(), parent_dir(&target).as_path()] {
-        if nix::unistd::geteuid().is_root() && fsutil::protecting_attribute(p).is_some() {
-            return Err(permission_error(
-                &target,
-                std::io::Error::from_raw_os_error(nix::libc::EPERM),
-            ));
-        }
+    if nix::unistd::geteuid().is_root()
+        && let Some((p, attr)) = protected(&target)
+    {
+        let denied = std::io::Error::from_raw_os_error(nix::libc::EPERM);
+        return Err(attribute_error(&target, &p, attr, denied));
     }
     Ok(())
 }
