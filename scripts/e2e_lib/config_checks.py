@@ -22,14 +22,19 @@ def _users_config(c):
         c.state["users_config"] = True
 
 
+def _spawns_in_group(b, name, group):
+    """Spawns `name`'s server and checks its unix account is in `group`."""
+    b.spawn()
+    unix = unix_name(name)
+    groups = b.c.groups_of(unix)
+    expect(group in groups, f"{unix} is not in {group}: {groups}")
+    b.stop()
+
+
 @scenario()
 def extra_user_groups(c):
     _users_config(c)
-    b = dummy_user(c, "e2e-grouped")
-    b.spawn()
-    unix = unix_name("e2e-grouped")
-    expect("e2e-group" in c.groups_of(unix), f"{unix} is not in e2e-group: {c.groups_of(unix)}")
-    b.stop()
+    _spawns_in_group(dummy_user(c, "e2e-grouped"), "e2e-grouped", "e2e-group")
 
 
 @scenario()
@@ -43,10 +48,7 @@ def users_admin_grants_admin(c):
     _users_config(c)
     b = dummy_user(c, "e2e-promoted")
     expect(b.user_model().get("admin") is True, "e2e-promoted is not an admin in the hub")
-    b.spawn()
-    unix = unix_name("e2e-promoted")
-    expect("jupyterhub-admins" in c.groups_of(unix), f"{unix} is not in jupyterhub-admins: {c.groups_of(unix)}")
-    b.stop()
+    _spawns_in_group(b, "e2e-promoted", "jupyterhub-admins")
 
 
 @scenario()
