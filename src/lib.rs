@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod http;
 pub mod hub_probe;
 pub mod install;
+pub mod installer;
 pub mod paths;
 pub mod pins;
 pub mod reload;
