@@ -102,6 +102,10 @@ pub fn read_with(python: &Path, envs: &[(&str, &str)]) -> Result<Vec<PipSetting>
     let mut command = Command::new(python);
     command.args(["-m", "pip", "config", "list"]);
     command.envs(envs.iter().copied());
+    // pip prints the listing at its info level: a quiet setting hides it, a
+    // verbose one mixes log lines in. Both are output-only for `pip
+    // install`, so they are overridden (over files too) rather than read.
+    command.envs([("PIP_QUIET", "0"), ("PIP_VERBOSE", "0")]);
     let shown = cmd::to_shell(&command);
     let out = cmd::run_checked(&mut command)
         .map_err(|e| {
@@ -166,7 +170,7 @@ fn parse_line(line: &str) -> Result<Option<Entry>, String> {
         return if shaped {
             Ok(None)
         } else {
-            Err("no section".into())
+            Err("no section, or an unquoted value".into())
         };
     };
     Ok(Some(Entry {

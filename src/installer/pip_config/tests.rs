@@ -179,6 +179,9 @@ fn reads_real_pips_files_and_variables() {
             // Empty: pip skips them, so this machine's own cannot interfere.
             ("PIP_TIMEOUT", ""),
             ("PIP_TRUSTED_HOST", ""),
+            // Would hide the listing, or mix log lines into it.
+            ("PIP_QUIET", "1"),
+            ("PIP_VERBOSE", "2"),
         ],
     )
     .unwrap();
@@ -202,8 +205,15 @@ fn reads_real_pips_files_and_variables() {
     assert_eq!(find("all"), None, "[freeze] is not for pip install");
 }
 
+/// A stand-in for python that runs `body` (sh) whatever its arguments.
+fn fake_python(dir: &Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("python3");
+    crate::install::testutil::script(&path, body);
+    path
+}
+
 #[test]
-fn a_failing_pip_is_an_error_naming_the_command() {
+fn a_missing_or_failing_pip_is_an_error_naming_the_command() {
     let err = read(Path::new("/nonexistent/python3")).unwrap_err();
     assert!(
         err.message
@@ -212,4 +222,64 @@ fn a_failing_pip_is_an_error_naming_the_command() {
         err.message
     );
     assert_eq!(err.kind, Kind::Command);
+
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake_python(dir.path(), "echo 'No module named pip' >&2; exit 1");
+    let err = read(&python).unwrap_err();
+    let shown = format!("{} -m pip config list", python.display());
+    assert!(
+        err.message.starts_with(&format!(
+            "reading pip's settings: `{shown}` failed with exit code 1"
+        )),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("No module named pip"),
+        "{}",
+        err.message
+    );
+    assert!(err.hint.is_some());
+}
+
+#[test]
+fn garbage_from_pip_is_an_error_naming_the_command_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake_python(dir.path(), "echo \"global.cert='/x'\"; echo oops");
+    let err = read(&python).unwrap_err();
+    assert_eq!(
+        err.message,
+        format!(
+            "reading the output of `{} -m pip config list`: line 2 of `pip config list` \
+             is not `section.key='value'` (no `=`): oops",
+            python.display()
+        )
+    );
+}
+
+#[test]
+fn read_with_sets_variables_for_the_pip_run_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let python = fake_python(
+        dir.path(),
+        "echo \":env:.index-url='$PIP_INDEX_URL'\"; echo \":env:.quiet='$PIP_QUIET'\"",
+    );
+    assert_eq!(
+        read_with(
+            &python,
+            &[
+                ("PIP_INDEX_URL", "https://child/simple"),
+                ("PIP_QUIET", "1")
+            ]
+        )
+        .unwrap(),
+        vec![
+            setting("index-url", "https://child/simple", env("PIP_INDEX_URL")),
+            setting("quiet", "0", env("PIP_QUIET")),
+        ]
+    );
+    assert_ne!(
+        std::env::var("PIP_INDEX_URL").ok().as_deref(),
+        Some("https://child/simple")
+    );
 }
