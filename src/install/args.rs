@@ -43,8 +43,7 @@ pub struct BootstrapArgs {
     #[arg(long, env = "HUBCFG_PIP_INDEX_URL")]
     pub pip_index_url: Option<String>,
 
-    /// What installs the Python packages: uv (fast; the machine's pip
-    /// settings are translated for it) or pip.
+    /// What installs the packages of the hub and user environments.
     #[arg(long, value_enum, default_value_t = Choice::Uv, env = "HUBCFG_INSTALLER")]
     pub installer: Choice,
 

@@ -23,10 +23,12 @@ pub const UV_REQUIREMENTS: &str = include_str!("../../assets/requirements-uv.txt
 /// `--installer`: which tool installs packages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Choice {
-    /// uv: an order of magnitude faster, less memory.
+    /// Several times faster than pip and lighter on memory; the machine's
+    /// pip settings are translated for it (pip is used where one has no uv
+    /// equivalent).
     #[default]
     Uv,
-    /// pip, for sites that must use it.
+    /// pip itself, for sites that must use it.
     Pip,
 }
 
@@ -106,6 +108,7 @@ impl Installer {
                 fallback: None,
             },
             Translation::Pip { reason } => {
+                let reason = cmd::mask_url_password(&reason);
                 tracing::info!("installing with pip instead of uv: {reason}");
                 Installer {
                     fallback: Some(reason),

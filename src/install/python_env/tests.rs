@@ -168,7 +168,10 @@ fn hub_env_installs_then_rerun_changes_nothing_then_upgrades_within_range() {
     let broken = HubEnv::new(python, "hubcfg-missing-pkg\n", offline_args(&wheels));
     let e = try_run(&broken, &ctx).unwrap_err();
     assert!(e.message.contains("installing the hub packages"), "{e}");
-    assert!(e.message.contains("-m pip install --no-input --upgrade -r"), "{e}");
+    assert!(
+        e.message.contains("-m pip install --no-input --upgrade -r"),
+        "{e}"
+    );
     assert!(e.message.contains("hubcfg-missing-pkg"), "output tail: {e}");
     assert_eq!(
         plan_lines(&broken, &ctx),
