@@ -13,6 +13,7 @@ pub mod translate;
 use crate::cmd;
 use crate::error::{Context, Result};
 use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use translate::{Translation, UvSettings};
@@ -146,7 +147,11 @@ impl Installer {
             c.arg("--compile-bytecode");
         }
         c.args(extra_args);
-        cmd::run_checked(&mut c).map(drop)
+        let result = cmd::run_checked(&mut c).map(drop);
+        if let Tool::Uv { .. } = self.tool {
+            restrict_uv_lock(python)?;
+        }
+        result
     }
 
     /// `freeze` lines (name==version), sorted.
@@ -192,6 +197,28 @@ impl Installer {
                 c
             }
         }
+    }
+}
+
+/// uv's lock file in an environment (`ENV/.lock`).
+pub fn uv_lock(env: &Path) -> PathBuf {
+    env.join(".lock")
+}
+
+/// uv creates `ENV/.lock` world-writable, so that anyone may lock the
+/// environment; here only root installs, and a lock a user could take would
+/// stall every later install. Root only, then (uv keeps an existing mode).
+fn restrict_uv_lock(python: &Path) -> Result<()> {
+    let Some(env) = python.parent().and_then(Path::parent) else {
+        return Ok(());
+    };
+    let lock = uv_lock(env);
+    match std::fs::symlink_metadata(&lock) {
+        Ok(m) if m.is_file() && m.permissions().mode() & 0o7777 != 0o600 => {
+            std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600))
+                .context(|| format!("changing the mode of {}", lock.display()))
+        }
+        _ => Ok(()),
     }
 }
 

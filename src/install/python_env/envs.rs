@@ -67,20 +67,14 @@ impl Step for PythonEnvs {
     }
 
     fn execute(&self, ctx: &Ctx, plan: &[EnvAction], reporter: &dyn Reporter) -> Result<Outcome> {
-        let hub_plan: Vec<HubEnvAction> = plan
-            .iter()
-            .filter_map(|a| match a {
-                EnvAction::Hub(h) => Some(h.clone()),
-                EnvAction::User(_) => None,
-            })
-            .collect();
-        let user_plan: Vec<UserEnvAction> = plan
-            .iter()
-            .filter_map(|a| match a {
-                EnvAction::User(u) => Some(u.clone()),
-                EnvAction::Hub(_) => None,
-            })
-            .collect();
+        let (mut hub_plan, mut user_plan): (Vec<HubEnvAction>, Vec<UserEnvAction>) =
+            (vec![], vec![]);
+        for action in plan {
+            match action {
+                EnvAction::Hub(h) => hub_plan.push(h.clone()),
+                EnvAction::User(u) => user_plan.push(u.clone()),
+            }
+        }
         let memory = self.memory.or_else(crate::memory::available);
         let parallel = parallel_allowed(memory);
         tracing::info!(?memory, parallel, "installing the python environments");

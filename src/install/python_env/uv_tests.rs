@@ -7,6 +7,7 @@ use super::*;
 use crate::install::BootstrapArgs;
 use crate::install::args::UserEnvKind;
 use crate::install::testutil::{TestEnv, plan_lines, run};
+use std::os::unix::fs::PermissionsExt;
 
 const GIB: u64 = 1 << 30;
 
@@ -88,6 +89,15 @@ fn both_envs_install_with_uv_side_by_side_then_a_rerun_changes_nothing() {
         .join("site-packages/hubcfg_demo/__pycache__");
     assert!(site.is_dir(), "no {}", site.display());
     assert_eq!(permission_fixes(&t.paths.user_env(), me()).unwrap(), 0);
+    for env in [t.paths.hub_env(), t.paths.user_env()] {
+        let lock = std::fs::metadata(installer::uv_lock(&env)).unwrap();
+        assert_eq!(
+            lock.permissions().mode() & 0o777,
+            0o600,
+            "uv's lock in {}",
+            env.display()
+        );
+    }
 
     // A re-run (here one environment after the other, as on a small
     // machine) checks for upgrades and changes nothing.
