@@ -39,6 +39,8 @@ pub enum Requirements<'a> {
     File(&'a Path),
     /// A URL (`--user-requirements-txt-url`); both tools fetch it themselves.
     Url(&'a str),
+    /// One requirement (`pip`).
+    Spec(&'a str),
 }
 
 impl Requirements<'_> {
@@ -46,6 +48,7 @@ impl Requirements<'_> {
         match self {
             Requirements::File(p) => p.display().to_string(),
             Requirements::Url(u) => u.to_string(),
+            Requirements::Spec(s) => s.to_string(),
         }
     }
 }
@@ -128,23 +131,28 @@ impl Installer {
         }
     }
 
-    /// `install --upgrade -r REQ…` into the environment of `python`;
-    /// `extra_args` go last (tests: `--no-index --find-links DIR`).
+    /// `install --upgrade -r REQ…` into the environment of `python`,
+    /// compiling .pyc files or not; `extra_args` go last (tests:
+    /// `--no-index --find-links DIR`).
     pub fn install(
         &self,
         python: &Path,
         requirements: &[Requirements],
+        compile: bool,
         extra_args: &[String],
     ) -> Result<()> {
         let mut c = self.command(python, "install");
         c.arg("--upgrade");
         for r in requirements {
-            c.arg("-r").arg(r.arg());
+            if !matches!(r, Requirements::Spec(_)) {
+                c.arg("-r");
+            }
+            c.arg(r.arg());
         }
-        if let Tool::Uv { .. } = self.tool {
-            // The user env is read-only for users: without .pyc files every
-            // server would compile on each start. pip compiles by default.
-            c.arg("--compile-bytecode");
+        match (&self.tool, compile) {
+            (Tool::Uv { .. }, true) => drop(c.arg("--compile-bytecode")),
+            (Tool::Pip { .. }, false) => drop(c.arg("--no-compile")),
+            _ => {}
         }
         c.args(extra_args);
         let result = cmd::run_checked(&mut c).map(drop);
@@ -152,6 +160,10 @@ impl Installer {
             restrict_uv_lock(python)?;
         }
         result
+    }
+
+    pub fn is_uv(&self) -> bool {
+        matches!(self.tool, Tool::Uv { .. })
     }
 
     /// `freeze` lines (name==version), sorted.
@@ -240,6 +252,15 @@ pub fn pip(python: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// pip into the venv of `python` (made without it), as `venv` would.
+pub fn ensurepip(python: &Path) -> Result<()> {
+    let mut c = Command::new(python);
+    c.args(["-m", "ensurepip", "--upgrade", "--default-pip"]);
+    cmd::run_checked(&mut c)
+        .map(drop)
+        .context(|| format!("installing pip with {}", python.display()))
+}
+
 /// Installs uv's pinned range into the venv of `python` with its own pip
 /// (the first run; later runs check uv's upgrades with uv itself).
 pub fn install_uv(
@@ -252,7 +273,7 @@ pub fn install_uv(
     crate::fsutil::write_if_changed(&req, UV_REQUIREMENTS.as_bytes(), 0o644)
         .context(|| format!("writing {}", req.display()))?;
     Installer::pip(index_url)
-        .install(python, &[Requirements::File(&req)], extra_args)
+        .install(python, &[Requirements::File(&req)], false, extra_args)
         .context(|| "installing uv into the hub environment".to_string())
 }
 

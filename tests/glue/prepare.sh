@@ -38,12 +38,13 @@ PY
     rm -rf "$dir/wheel"
 fi
 "$dir/traefik" version >&2
-# uv's wheel, in the range bootstrap installs, for the offline uv tests.
+# uv's wheel, in the range bootstrap installs, and pip's (uv adds pip to a
+# venv made without it), for the offline uv tests.
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-if ! ls "$dir/uv-wheels"/uv-*.whl >/dev/null 2>&1; then
+if ! ls "$dir/uv-wheels"/uv-*.whl "$dir/uv-wheels"/pip-*.whl >/dev/null 2>&1; then
     rm -rf "$dir/uv-wheels"
     "$dir/venv/bin/pip" download -q --no-deps --only-binary=:all: \
-        -r "$repo/assets/requirements-uv.txt" -d "$dir/uv-wheels" >&2
+        -r "$repo/assets/requirements-uv.txt" pip -d "$dir/uv-wheels" >&2
 fi
 echo "export HUBCFG_GLUE_PYTHON='$dir/venv/bin/python'"
 echo "export HUBCFG_TEST_UV_WHEELS='$dir/uv-wheels'"

@@ -79,6 +79,7 @@ impl HubEnv {
             index_url,
             extra_args: &self.extra_pip_args,
             with: (choice == Choice::Uv).then_some(UV_REQUIREMENTS),
+            compile: false,
         }
     }
 
@@ -94,7 +95,7 @@ impl HubEnv {
         for action in plan {
             match action {
                 HubEnvAction::CreateVenv { python } => {
-                    create_venv(python, &dir)?;
+                    create_venv(python, &dir, true)?;
                     made.created = true;
                 }
                 HubEnvAction::InstallUv => installer::install_uv(

@@ -86,6 +86,9 @@ struct PackageEnv<'a> {
     /// Installed together with the requirements (the hub env: uv's range,
     /// so a re-run also checks uv for upgrades).
     with: Option<&'static str>,
+    /// Compile .pyc files at install time: where users run the code but
+    /// cannot write (the user env). The hub, run by root, writes its own.
+    compile: bool,
 }
 
 impl PackageEnv<'_> {
@@ -121,16 +124,25 @@ impl PackageEnv<'_> {
         fsutil::write_if_changed(&req_file, self.requirements.as_bytes(), 0o644)
             .context(|| format!("writing {}", req_file.display()))?;
         let mut lists = vec![Requirements::File(&req_file)];
+        // A venv made without pip (for uv) gets pip too: `sudo -E pip
+        // install` is how admins add packages, and pip may be the fallback.
+        let python = self.python();
+        if !self.dir.join("bin/pip").exists() {
+            if installer.is_uv() {
+                lists.push(Requirements::Spec("pip"));
+            } else {
+                installer::ensurepip(&python)?;
+            }
+        }
         let with_file = self.with.map(|_| self.dir.join("requirements-uv.txt"));
         if let (Some(text), Some(path)) = (self.with, &with_file) {
             fsutil::write_if_changed(path, text.as_bytes(), 0o644)
                 .context(|| format!("writing {}", path.display()))?;
             lists.push(Requirements::File(path));
         }
-        let python = self.python();
         let before = installer.freeze(&python)?;
         installer
-            .install(&python, &lists, self.extra_args)
+            .install(&python, &lists, self.compile, self.extra_args)
             .context(|| format!("installing the {} packages", self.label))?;
         let after = installer.freeze(&python)?;
         fsutil::write_if_changed(&self.stamp_path(), self.wanted_stamp().as_bytes(), 0o644)?;
@@ -138,8 +150,15 @@ impl PackageEnv<'_> {
     }
 }
 
-fn create_venv(system_python: &Path, dir: &Path) -> Result<()> {
-    cmd::run_checked(Command::new(system_python).args(["-m", "venv"]).arg(dir))
+/// `python -m venv DIR`; without pip (ensurepip takes seconds) when uv
+/// installs pip with the packages instead.
+fn create_venv(system_python: &Path, dir: &Path, with_pip: bool) -> Result<()> {
+    let mut c = Command::new(system_python);
+    c.args(["-m", "venv"]);
+    if !with_pip {
+        c.arg("--without-pip");
+    }
+    cmd::run_checked(c.arg(dir))
         .context(|| format!("creating the venv {}", dir.display()))
         .map_err(|e| {
             e.with_hint("python3-venv must be installed (the system packages step does that)")

@@ -48,18 +48,30 @@ fn needs_creating(existing: Existing, env: &PackageEnv) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserEnvAction {
     InstallMiniforge(MiniforgeInstall),
-    CreateVenv { python: PathBuf },
+    /// Without pip when uv installs: it adds pip with the packages.
+    CreateVenv {
+        python: PathBuf,
+        with_pip: bool,
+    },
     Packages(Packages),
-    Requirements { url: String },
-    FixPermissions { wrong: usize },
+    Requirements {
+        url: String,
+    },
+    FixPermissions {
+        wrong: usize,
+    },
 }
 
 impl fmt::Display for UserEnvAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UserEnvAction::InstallMiniforge(m) => m.fmt(f),
-            UserEnvAction::CreateVenv { python } => {
-                write!(f, "create a venv in user/ with {}", python.display())
+            UserEnvAction::CreateVenv { python, with_pip } => {
+                write!(f, "create a venv in user/ with {}", python.display())?;
+                if !with_pip {
+                    f.write_str(" (pip comes with the packages)")?;
+                }
+                Ok(())
             }
             UserEnvAction::Packages(p) => p.fmt(f),
             UserEnvAction::Requirements { url } => write!(f, "install the requirements at {url}"),
@@ -110,6 +122,7 @@ impl UserEnv {
             index_url: ctx.args.pip_index_url.as_deref(),
             extra_args: &self.extra_pip_args,
             with: None,
+            compile: true,
         }
     }
 
@@ -165,6 +178,7 @@ impl Step for UserEnv {
             UserEnvKind::Venv if needs_creating(existing, &env) => {
                 plan.push(UserEnvAction::CreateVenv {
                     python: self.system_python.clone(),
+                    with_pip: ctx.args.installer == crate::installer::Choice::Pip,
                 })
             }
             UserEnvKind::Venv => {}
@@ -216,8 +230,8 @@ impl UserEnv {
                     miniforge::install_miniforge(m, reporter)?;
                     created = true;
                 }
-                UserEnvAction::CreateVenv { python } => {
-                    create_venv(python, &dir)?;
+                UserEnvAction::CreateVenv { python, with_pip } => {
+                    create_venv(python, &dir, *with_pip)?;
                     created = true;
                 }
                 _ => {}
@@ -280,7 +294,12 @@ impl UserEnv {
     ) -> Result<(usize, Option<String>)> {
         let python = env.python();
         let before = installer.freeze(&python)?;
-        let result = installer.install(&python, &[Requirements::Url(url)], &self.extra_pip_args);
+        let result = installer.install(
+            &python,
+            &[Requirements::Url(url)],
+            true,
+            &self.extra_pip_args,
+        );
         let changed = changed_packages(&before, &installer.freeze(&python)?);
         let Err(e) = result else {
             return Ok((changed, None));
@@ -333,6 +352,7 @@ mod tests {
             index_url: None,
             extra_args: &[],
             with: None,
+            compile: true,
         };
         assert!(needs_creating(Existing::Missing, &env));
         assert!(

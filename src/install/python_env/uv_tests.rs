@@ -1,6 +1,7 @@
-//! Both environments through `PythonEnvs` with a real uv, offline: uv comes
-//! from its wheel (`HUBCFG_TEST_UV_WHEELS`, a directory scripts/test fills
-//! from the package index), the packages from wheels built here.
+//! Both environments through `PythonEnvs` with a real uv, offline: uv and
+//! pip come from their wheels (`HUBCFG_TEST_UV_WHEELS`, a directory
+//! tests/glue/prepare.sh fills from the package index), the packages from
+//! wheels built here.
 
 use super::tests::{make_wheel, me, offline_args, system_python, tree};
 use super::*;
@@ -79,6 +80,23 @@ fn both_envs_install_with_uv_side_by_side_then_a_rerun_changes_nothing() {
         "2.0 is outside the range"
     );
     assert_eq!(version_in(&t.paths.user_env()), "1.0");
+    assert!(
+        t.paths.user_env().join("bin/pip").exists(),
+        "pip came with the packages"
+    );
+    // The hub, run by root, compiles its own .pyc files at first import.
+    let hub_site = std::fs::read_dir(t.paths.hub_env().join("lib"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("site-packages/hubcfg_demo/__pycache__");
+    assert!(
+        !hub_site.exists(),
+        "{} compiled at install",
+        hub_site.display()
+    );
     // Bytecode compiled at install time: users cannot write it later.
     let site = std::fs::read_dir(t.paths.user_env().join("lib"))
         .unwrap()
@@ -87,7 +105,11 @@ fn both_envs_install_with_uv_side_by_side_then_a_rerun_changes_nothing() {
         .unwrap()
         .path()
         .join("site-packages/hubcfg_demo/__pycache__");
-    assert!(site.is_dir(), "no {}", site.display());
+    assert!(
+        site.is_dir(),
+        "no {}: users cannot write .pyc files",
+        site.display()
+    );
     assert_eq!(permission_fixes(&t.paths.user_env(), me()).unwrap(), 0);
     for env in [t.paths.hub_env(), t.paths.user_env()] {
         let lock = std::fs::metadata(installer::uv_lock(&env)).unwrap();
