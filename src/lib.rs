@@ -11,6 +11,7 @@ pub mod config;
 pub mod download;
 pub mod effective;
 pub mod error;
+pub mod firstuse;
 pub mod fsutil;
 pub mod http;
 pub mod hub_probe;

@@ -15,7 +15,9 @@ pub struct UvSettings {
 pub enum Translation {
     Uv(UvSettings),
     /// A setting uv has no equivalent for: install with pip instead.
-    Pip { reason: String },
+    Pip {
+        reason: String,
+    },
 }
 
 /// `settings` (pip's) plus `--pip-index-url`, which wins over pip's own
