@@ -15,6 +15,7 @@ pub mod firstuse;
 pub mod fsutil;
 pub mod http;
 pub mod hub_probe;
+pub mod hub_users;
 pub mod install;
 pub mod installer;
 pub mod paths;
