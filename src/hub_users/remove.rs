@@ -1,0 +1,172 @@
+//! `users remove NAME…` and `users reset-password NAME`.
+
+use super::apply::{self, ADMIN, ALLOWED, Auth};
+use super::{Opts, Password, check, passwords, print_passwords, read_stdin_password};
+use crate::config::load::Loaded;
+use crate::error::{Error, Result};
+use crate::firstuse::Entry;
+use crate::report::Reporter;
+
+/// `users remove NAME…`: out of `users.allowed` and `users.admin` (one
+/// locked write), then out of the FirstUse password store. The unix account
+/// and home stay; so does the user's row in the hub's database.
+pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
+    let config = opts.config();
+    let loaded = Loaded::installed(&opts.paths)?;
+    let allowed = apply::names_at(&loaded.doc, ALLOWED, &config)?;
+    let admins = apply::names_at(&loaded.doc, ADMIN, &config)?;
+    let mut names: Vec<String> = names.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    let unknown: Vec<&str> = names
+        .iter()
+        .filter(|n| !allowed.contains(n) && !admins.contains(n))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::new(format!(
+            "not in users.allowed or users.admin of {}: {}; nothing was changed",
+            config.display(),
+            unknown.join(", ")
+        ))
+        .with_hint(
+            "`hubcfg show users` lists them (names are matched exactly); \
+             to clear the password of a user who is not listed, use `hubcfg users reset-password`",
+        ));
+    }
+    if opts.store.exists() {
+        opts.store.require_python()?;
+    }
+    apply::precheck(&loaded.doc, &config, |doc| {
+        apply::remove_users(doc, &names, &config)
+    })?;
+    crate::config::file::check_writable(&config)?;
+    let mut changed = apply::Changed::default();
+    let (_, warnings) =
+        crate::config::edit_locked_validated(&config, opts.lock_timeout, "users", |doc| {
+            changed = apply::remove_users(doc, &names, &config)?;
+            Ok(())
+        })?;
+    super::warn_elsewhere(opts, &warnings);
+    opts.messages.note(&format!(
+        "removed {} from users.allowed and {} from users.admin in {}",
+        listed(&changed.allowed),
+        listed(&changed.admin),
+        config.display()
+    ));
+    let removed = opts.store.remove(&names).map_err(|mut e| {
+        e.message = format!(
+            "config.toml was changed, but the passwords were not removed: {}",
+            e.message
+        );
+        e
+    })?;
+    if !removed.is_empty() {
+        opts.messages.note(&format!(
+            "removed the FirstUseAuthenticator password of {}",
+            removed.join(", ")
+        ));
+    }
+    opts.messages.note(
+        "  their unix accounts and home directories are kept; they stay in the hub's \
+         database (shown on its admin page, where a running server can be stopped) \
+         until hubcfg can talk to the hub's API",
+    );
+    let after = Loaded::installed(&opts.paths)?.user();
+    if apply::open_to_all(&after) {
+        opts.messages.warn(
+            "users.allowed is now empty: FirstUseAuthenticator lets anyone log in and pick a password; \
+             add users (`hubcfg users add NAME`) or `hubcfg set auth.FirstUseAuthenticator.allow_all false` \
+             to close the hub",
+        );
+    }
+    super::reload_if_running(opts)
+}
+
+fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        "nobody".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// `users reset-password NAME [--password P | --password - | --generate]`,
+/// for FirstUseAuthenticator. FirstUse reads the store at every login: no
+/// reload needed.
+pub fn reset_password(opts: &Opts, name: &str, password: Password) -> Result<()> {
+    let config = opts.config();
+    let loaded = Loaded::installed(&opts.paths)?;
+    let user = loaded.user();
+    match apply::auth_of(&user) {
+        Auth::FirstUse => {}
+        Auth::Native => {
+            return Err(Error::new(format!(
+                "resetting NativeAuthenticator passwords (auth.type in {}) is not done by hubcfg yet; nothing was changed",
+                config.display()
+            ))
+            .with_hint("NativeAuthenticator users change their password at /hub/change-password"));
+        }
+        Auth::Other(class) => {
+            return Err(Error::new(format!(
+                "auth.type is `{class}` in {}: its passwords are not kept by the hub, so hubcfg cannot reset them; nothing was changed",
+                config.display()
+            ))
+            .with_hint("reset the password where that authenticator keeps it"));
+        }
+    }
+    let rules = apply::rules_of(&user);
+    if let Some(why) = check::name_problem(name, &rules) {
+        return Err(Error::new(format!(
+            "users reset-password: {why}; nothing was changed"
+        )));
+    }
+    let generated = password == Password::Generate;
+    let password = match password {
+        Password::Given(p) => p,
+        Password::Stdin => read_stdin_password()?,
+        Password::Generate => passwords::generate()?,
+        Password::None => {
+            return Err(Error::new("users reset-password: no new password given")
+                .with_hint("give --password PASSWORD, --password - (read from stdin) or --generate")
+                .with_exit_code(2));
+        }
+    };
+    if let Some(why) = check::password_problem(&password, &rules) {
+        return Err(Error::new(format!(
+            "users reset-password {name}: {why}; nothing was changed"
+        )));
+    }
+    let listed = [ALLOWED, ADMIN]
+        .iter()
+        .map(|k| apply::names_at(&loaded.doc, k, &config))
+        .collect::<Result<Vec<_>>>()?
+        .concat()
+        .iter()
+        .any(|n| n == name);
+    if !listed && !apply::open_to_all(&user) {
+        opts.messages.warn(&format!(
+            "{name} is not in users.allowed or users.admin, so cannot log in with it; \
+             `hubcfg users add {name}` lets them in"
+        ));
+    }
+    let entry = Entry {
+        name: name.to_string(),
+        password: password.clone(),
+    };
+    let set = opts.store.set(std::slice::from_ref(&entry))?;
+    if generated {
+        print_passwords(&[(name.to_string(), password)])?;
+    }
+    if set.is_empty() {
+        opts.messages.note(&format!(
+            "{name} already had that password; nothing changed"
+        ));
+    } else {
+        opts.messages.note(&format!(
+            "set the FirstUseAuthenticator password of {name} in {}; it applies at the next login (no reload needed)",
+            opts.store.dbm.display()
+        ));
+    }
+    Ok(())
+}
