@@ -16,8 +16,14 @@ from . import memory
 from .browser import dummy_user, ensure_dummy_auth, spawn_and_run
 from .core import expect, scenario, tail
 
-PARTICIPANTS = int(os.environ.get("E2E_PARTICIPANTS", "6"))
+GOAL = 6
 MIN_OK = 4
+# What one participant adds (server + kernel after the first cell, RSS that is
+# not page cache; measured about 144 MB), unless memory_at_rest measured it,
+# and the page cache the hub, servers and kernels need to run their code from
+# (under the same limit: without it they page their code in and out).
+PER_PARTICIPANT = 145 * memory.MB
+CODE_CACHE = 150 * memory.MB
 LIMIT = "256M"
 # What a participant's first cell might do: some data in memory, kept for the
 # second cell (which shows the kernel was not restarted in between).
@@ -59,6 +65,7 @@ def memory_at_rest(c):
         print("    memory at rest (one idle participant, kernel running):", flush=True)
         roles, users = memory.report(memory.processes(c))
         _bench_write("rest.json", {"roles": roles, "users": users})
+        c.state["participant_anon"] = next(iter(users.values()))["anon"] * memory.MB if users else 0
         expect("hub" in roles and "traefik" in roles, f"no hub or Traefik process among {sorted(roles)}")
         expect(users, "no user server process found")
     finally:
@@ -84,10 +91,10 @@ def _second_cell(b, kid):
 
 @scenario(only_list="memory")
 def participants_at_once(c):
-    """PARTICIPANTS (E2E_PARTICIPANTS, default 6) log in, spawn and run code
-    at the same time with limits.memory = LIMIT; at least MIN_OK must succeed,
-    nothing may be killed for memory, and the hub, Traefik and every server
-    stay up."""
+    """As many participants as fit (see how_many; E2E_PARTICIPANTS forces a
+    number) log in, spawn and run code at the same time with limits.memory =
+    LIMIT; at least MIN_OK must succeed, nothing may be killed for memory, and
+    the hub, Traefik and every server stay up."""
     _cgroup_note(c)
     ensure_dummy_auth(c)
     c.sh(f"tljh-config set limits.memory {LIMIT} && tljh-config reload")
@@ -96,7 +103,7 @@ def participants_at_once(c):
         print("    no outer memory cgroup (E2E_MEMCG): peaks and OOM kills are not checked", flush=True)
     restarts = "systemctl show -p NRestarts --value jupyterhub traefik"
     restarts_before = c.sh(restarts).stdout.split()
-    browsers = [dummy_user(c, f"e2e-load-{i}") for i in range(1, PARTICIPANTS + 1)]
+    browsers = [dummy_user(c, f"e2e-load-{i}") for i in range(1, how_many(c, cg) + 1)]
     sampler = None
     if cg:
         oom_before = cg.oom_kills()
@@ -152,6 +159,29 @@ def participants_at_once(c):
         with ThreadPoolExecutor(len(browsers)) as pool:
             list(pool.map(_quiet_stop, browsers))
         c.sh("tljh-config unset limits.memory && tljh-config reload", check=False)
+
+
+def how_many(c, cg):
+    """E2E_PARTICIPANTS, else what the group's limit holds after what runs now
+    (hub, culler, Traefik, system: its total_rss) and the page cache their code
+    needs, at one participant's measured cost: at least MIN_OK (the claim
+    under test), at most GOAL."""
+    forced = os.environ.get("E2E_PARTICIPANTS")
+    if forced:
+        print(f"    {forced} participants (E2E_PARTICIPANTS)", flush=True)
+        return int(forced)
+    if cg is None:
+        return GOAL
+    limit, base = cg.value("memory.limit_in_bytes"), cg.stat("total_rss")
+    per = max(PER_PARTICIPANT, c.state.get("participant_anon", 0) + 10 * memory.MB)
+    fit = (limit - base - CODE_CACHE) // per
+    n = max(MIN_OK, min(GOAL, fit))
+    print(
+        f"    {n} participants: the limit {limit // memory.MB} MB holds {fit} after {base // memory.MB} MB in use "
+        f"and {CODE_CACHE // memory.MB} MB of page cache for code, at {per // memory.MB} MB each (goal {GOAL}, need {MIN_OK})",
+        flush=True,
+    )
+    return n
 
 
 def _quiet_stop(b):
