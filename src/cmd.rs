@@ -20,18 +20,43 @@ impl Output {
     }
 }
 
-/// Shell-like rendering of a command for messages and logs.
+/// Shell-like rendering of a command for messages and logs. Passwords in
+/// URLs (`https://user:secret@index/simple`) are masked.
 pub fn to_shell(cmd: &Command) -> String {
     let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
     parts.extend(cmd.get_args().map(|a| {
-        let a = a.to_string_lossy();
+        let a = mask_url_password(&a.to_string_lossy());
         if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
             format!("'{}'", a.replace('\'', "'\\''"))
         } else {
-            a.into_owned()
+            a
         }
     }));
     parts.join(" ")
+}
+
+/// `scheme://user:password@host…` → `scheme://user:***@host…`, anywhere
+/// in `text`.
+pub fn mask_url_password(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', ' ', '?', '#']).unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Runs `cmd`, capturing output; a spawn failure is an error, a non-zero
@@ -88,6 +113,30 @@ pub fn tail(text: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked_in_the_rendered_command() {
+        let mut c = Command::new("pip");
+        c.args([
+            "install",
+            "--index-url",
+            "https://ann:s3cr%40t@idx.example/simple",
+            "x",
+        ]);
+        assert_eq!(
+            to_shell(&c),
+            "pip install --index-url https://ann:***@idx.example/simple x"
+        );
+        assert_eq!(
+            mask_url_password("http://host:8080/a http://u@h/"),
+            "http://host:8080/a http://u@h/"
+        );
+        assert_eq!(
+            mask_url_password("proxy=http://u:p@h:3128"),
+            "proxy=http://u:***@h:3128"
+        );
+        assert_eq!(mask_url_password("no url"), "no url");
+    }
 
     #[test]
     fn failure_names_command_and_output() {

@@ -16,6 +16,7 @@ pub mod http;
 pub mod hub_probe;
 pub mod install;
 pub mod installer;
+pub mod memory;
 pub mod paths;
 pub mod pins;
 pub mod reload;

@@ -79,8 +79,13 @@ def permissions(c):
         expect(p.stdout.strip() == "", f"writable by nobody:{group} under {c.prefix}: {p.stdout.split()}")
         p = c.sh(f"{as_nobody} ls {c.prefix}/state", check=False)
         expect(p.returncode != 0, f"nobody:{group} can list {c.prefix}/state")
-        p = c.sh(f"{as_nobody} find {c.prefix}/user ! -readable -print 2>&1 | head -n 5", check=False)
+        # uv's lock is root only on purpose: a user holding it would stall installs.
+        lock = f"{c.prefix}/user/.lock"
+        p = c.sh(f"{as_nobody} find {c.prefix}/user ! -readable ! -path {lock} -print 2>&1 | head -n 5", check=False)
         expect(p.stdout.strip() == "", f"unreadable for nobody:{group} in the user env: {p.stdout.split()}")
+        if c.sh(f"test -e {lock}", check=False).returncode == 0:  # not with --installer pip
+            p = c.sh(f"{as_nobody} flock -n {lock} true", check=False)
+            expect(p.returncode != 0, f"nobody:{group} can take uv's lock {lock}")
 
 
 @scenario(core=True)

@@ -35,6 +35,23 @@ def second_bootstrap_changes_nothing(c):
     expect(out == "20", f"after the re-run, 5 * 4 gave {out!r}")
 
 
+@scenario()
+def pip_setting_uv_lacks_means_pip(c):
+    """A pip setting with no uv equivalent (here PIP_PRE) makes the run use
+    pip, and the step line says which setting; still nothing changes."""
+    if not c.bootstrap:
+        raise CheckFailed("E2E_BOOTSTRAP is not set: cannot re-run the installer")
+    props = "systemctl show -p InvocationID jupyterhub traefik"
+    before = c.sh(props).stdout
+    p = c.sh(f"export PIP_PRE=false; {c.bootstrap}", check=False, timeout=1800)
+    out = p.stdout + p.stderr
+    expect(p.returncode == 0, f"bootstrap with PIP_PRE=false exited {p.returncode}: {tail(out)}")
+    want = "with pip (not uv: pip's `pre = false` (PIP_PRE) has no uv equivalent)"
+    line = next((l for l in out.splitlines() if "Python environments" in l), "")
+    expect(want in line, f"the step line does not say pip and why: {line!r}")
+    expect(c.sh(props).stdout == before, "the hub or Traefik restarted")
+
+
 def _kept_state(c):
     """What an upgrade must keep: config, accounts, passwords (FirstUse's
     store and /etc/shadow), group members; as sha256 sums and lines."""

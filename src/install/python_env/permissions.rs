@@ -1,5 +1,6 @@
 //! Owner and mode of everything in the user environment: root-owned,
-//! readable by all, writable by root only; only paths that differ are fixed.
+//! readable by all, writable by root only (uv's lock file: root only); only
+//! paths that differ are fixed.
 
 use crate::error::{Context, Error, Result};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -36,7 +37,12 @@ fn walk_wrong(
         let is_dir = meta.is_dir();
         let mode = meta.permissions().mode() & 0o7777;
         let wrong_owner = (meta.uid(), meta.gid()) != owner;
-        let want = wanted_mode(mode, is_dir);
+        // uv's lock: root only (see installer::restrict_uv_lock).
+        let want = if path == crate::installer::uv_lock(root) {
+            0o600
+        } else {
+            wanted_mode(mode, is_dir)
+        };
         if wrong_owner || want != mode {
             count += 1;
             fix(&path, wrong_owner, want, want != mode)?;
@@ -87,5 +93,24 @@ mod tests {
         );
         assert_eq!(wanted_mode(0o4755, false), 0o4755, "setuid kept");
         assert_eq!(wanted_mode(0o666, false), 0o644);
+    }
+
+    #[test]
+    fn uvs_lock_is_root_only_and_the_rest_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = (
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        );
+        let (lock, other) = (dir.path().join(".lock"), dir.path().join("x.py"));
+        for f in [&lock, &other] {
+            std::fs::write(f, "").unwrap();
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o666)).unwrap();
+        }
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(fix_permissions(dir.path(), me).unwrap(), 2);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&lock), mode(&other)), (0o600, 0o644));
+        assert_eq!(permission_fixes(dir.path(), me).unwrap(), 0, "stable");
     }
 }

@@ -9,7 +9,7 @@ use crate::install::args::UserEnvKind;
 use crate::install::testutil::{TestEnv, plan_lines, run, try_run};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-const MAKE_WHEEL: &str = r#"
+pub(super) const MAKE_WHEEL: &str = r#"
 import sys, zipfile, hashlib, base64
 out, name, version = sys.argv[1:4]
 mod = name.replace("-", "_")
@@ -32,7 +32,7 @@ with zipfile.ZipFile(f"{out}/{dist}-py3-none-any.whl", "w") as z:
 
 /// The python that creates the venvs: the system one, which the tests that
 /// use it need (they are ignored by plain `cargo test`).
-fn system_python() -> PathBuf {
+pub(super) fn system_python() -> PathBuf {
     let p = PathBuf::from(crate::install::apt::SYSTEM_PYTHON);
     let ok = Command::new(&p)
         .args(["-c", "import venv, ensurepip"])
@@ -43,7 +43,7 @@ fn system_python() -> PathBuf {
     p
 }
 
-fn make_wheel(python: &Path, dir: &Path, name: &str, version: &str) {
+pub(super) fn make_wheel(python: &Path, dir: &Path, name: &str, version: &str) {
     let st = Command::new(python)
         .args(["-c", MAKE_WHEEL])
         .arg(dir)
@@ -53,7 +53,7 @@ fn make_wheel(python: &Path, dir: &Path, name: &str, version: &str) {
     assert!(st.success());
 }
 
-fn offline_args(wheels: &Path) -> Vec<String> {
+pub(super) fn offline_args(wheels: &Path) -> Vec<String> {
     vec![
         "--no-index".into(),
         "--find-links".into(),
@@ -63,7 +63,7 @@ fn offline_args(wheels: &Path) -> Vec<String> {
 
 /// Every path under `root` with its size, mode and mtime: equal snapshots
 /// mean no file was written.
-fn tree(root: &Path) -> Vec<(PathBuf, u64, u32, std::time::SystemTime)> {
+pub(super) fn tree(root: &Path) -> Vec<(PathBuf, u64, u32, std::time::SystemTime)> {
     let mut out = vec![];
     let mut stack = vec![root.to_path_buf()];
     while let Some(p) = stack.pop() {
@@ -79,7 +79,19 @@ fn tree(root: &Path) -> Vec<(PathBuf, u64, u32, std::time::SystemTime)> {
     out
 }
 
-fn me() -> (u32, u32) {
+pub(super) fn freeze(python: &Path) -> Result<BTreeSet<String>> {
+    Installer::pip(None).freeze(python)
+}
+
+/// Args for the offline tests: pip (uv has its own tests below).
+pub(super) fn pip_args() -> BootstrapArgs {
+    BootstrapArgs {
+        installer: crate::installer::Choice::Pip,
+        ..Default::default()
+    }
+}
+
+pub(super) fn me() -> (u32, u32) {
     (
         nix::unistd::geteuid().as_raw(),
         nix::unistd::getegid().as_raw(),
@@ -90,7 +102,7 @@ fn me() -> (u32, u32) {
 #[ignore = "needs /usr/bin/python3 with venv and ensurepip; scripts/test runs it"]
 fn hub_env_installs_then_rerun_changes_nothing_then_upgrades_within_range() {
     let python = system_python();
-    let t = TestEnv::new();
+    let t = TestEnv::with_args(pip_args());
     let wheels = t.dir.path().join("wheels");
     std::fs::create_dir(&wheels).unwrap();
     make_wheel(&python, &wheels, "hubcfg-demo", "1.0");
@@ -156,7 +168,10 @@ fn hub_env_installs_then_rerun_changes_nothing_then_upgrades_within_range() {
     let broken = HubEnv::new(python, "hubcfg-missing-pkg\n", offline_args(&wheels));
     let e = try_run(&broken, &ctx).unwrap_err();
     assert!(e.message.contains("installing the hub packages"), "{e}");
-    assert!(e.message.contains("pip install --upgrade -r"), "{e}");
+    assert!(
+        e.message.contains("-m pip install --no-input --upgrade -r"),
+        "{e}"
+    );
     assert!(e.message.contains("hubcfg-missing-pkg"), "output tail: {e}");
     assert_eq!(
         plan_lines(&broken, &ctx),
@@ -169,6 +184,7 @@ fn hub_env_installs_then_rerun_changes_nothing_then_upgrades_within_range() {
 fn user_env_venv_mode_requirements_url_and_permissions() {
     let python = system_python();
     let mut t = TestEnv::with_args(BootstrapArgs {
+        installer: crate::installer::Choice::Pip,
         user_env: UserEnvKind::Venv,
         ..Default::default()
     });
@@ -349,6 +365,7 @@ fn user_env_conda_mode_with_a_fake_miniforge() {
     .unwrap();
     let sha = hex::encode(Sha256::digest(std::fs::read(&installer).unwrap()));
     let t = TestEnv::with_args(BootstrapArgs {
+        installer: crate::installer::Choice::Pip,
         user_env: UserEnvKind::Conda,
         miniforge_url: Some(installer.display().to_string()),
         miniforge_sha256: Some(sha),

@@ -1,13 +1,13 @@
 //! The user environment step: Miniforge or a venv at `$PREFIX/user`, the
 //! user packages, `--user-requirements-txt-url`, then permissions.
 
-use super::{Packages, PipEnv, USER_REQUIREMENTS, changed_packages, create_venv, freeze, pip};
-use super::{fix_permissions, packages_outcome, permission_fixes};
-use crate::cmd;
+use super::{PackageEnv, Packages, USER_REQUIREMENTS, changed_packages, create_venv};
+use super::{fix_permissions, installer_for, packages_outcome, permission_fixes};
 use crate::error::{Error, Result};
 use crate::install::args::UserEnvKind;
 use crate::install::miniforge::{self, MiniforgeInstall};
 use crate::install::{Ctx, Outcome, Step};
+use crate::installer::{Installer, Requirements};
 use crate::report::Reporter;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -41,25 +41,37 @@ pub fn existing_env(dir: &Path) -> Existing {
     }
 }
 
-fn needs_creating(existing: Existing, env: &PipEnv) -> bool {
+fn needs_creating(existing: Existing, env: &PackageEnv) -> bool {
     existing == Existing::Missing || (existing == Existing::Venv && !env.python().exists())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserEnvAction {
     InstallMiniforge(MiniforgeInstall),
-    CreateVenv { python: PathBuf },
+    /// Without pip when uv installs: it adds pip with the packages.
+    CreateVenv {
+        python: PathBuf,
+        with_pip: bool,
+    },
     Packages(Packages),
-    Requirements { url: String },
-    FixPermissions { wrong: usize },
+    Requirements {
+        url: String,
+    },
+    FixPermissions {
+        wrong: usize,
+    },
 }
 
 impl fmt::Display for UserEnvAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UserEnvAction::InstallMiniforge(m) => m.fmt(f),
-            UserEnvAction::CreateVenv { python } => {
-                write!(f, "create a venv in user/ with {}", python.display())
+            UserEnvAction::CreateVenv { python, with_pip } => {
+                write!(f, "create a venv in user/ with {}", python.display())?;
+                if !with_pip {
+                    f.write_str(" (pip comes with the packages)")?;
+                }
+                Ok(())
             }
             UserEnvAction::Packages(p) => p.fmt(f),
             UserEnvAction::Requirements { url } => write!(f, "install the requirements at {url}"),
@@ -102,13 +114,15 @@ impl UserEnv {
         }
     }
 
-    fn env<'a>(&'a self, ctx: &'a Ctx) -> PipEnv<'a> {
-        PipEnv {
+    fn env<'a>(&'a self, ctx: &'a Ctx) -> PackageEnv<'a> {
+        PackageEnv {
             dir: ctx.paths.user_env(),
             label: "user",
             requirements: &self.requirements,
             index_url: ctx.args.pip_index_url.as_deref(),
-            extra_pip_args: &self.extra_pip_args,
+            extra_args: &self.extra_pip_args,
+            with: None,
+            compile: true,
         }
     }
 
@@ -164,6 +178,7 @@ impl Step for UserEnv {
             UserEnvKind::Venv if needs_creating(existing, &env) => {
                 plan.push(UserEnvAction::CreateVenv {
                     python: self.system_python.clone(),
+                    with_pip: ctx.args.installer == crate::installer::Choice::Pip,
                 })
             }
             UserEnvKind::Venv => {}
@@ -185,62 +200,107 @@ impl Step for UserEnv {
         plan: &[UserEnvAction],
         reporter: &dyn Reporter,
     ) -> Result<Outcome> {
-        let env = self.env(ctx);
-        let mut warnings = vec![];
+        let created = self.make(ctx, plan, reporter)?;
+        let installer = installer_for(
+            ctx.paths,
+            ctx.args.installer,
+            ctx.args.pip_index_url.as_deref(),
+        )?;
+        let filled = self.fill(ctx, plan, &installer)?;
+        Ok(UserEnv::outcome(created, filled))
+    }
+}
+
+/// What the "fill" phase did.
+#[derive(Debug, Default)]
+pub struct Filled {
+    pub changed: usize,
+    pub fixed_permissions: usize,
+    pub warnings: Vec<String>,
+}
+
+impl UserEnv {
+    /// Miniforge or the venv; returns whether it was created.
+    pub fn make(&self, ctx: &Ctx, plan: &[UserEnvAction], reporter: &dyn Reporter) -> Result<bool> {
+        let dir = ctx.paths.user_env();
         let mut created = false;
-        let mut changed = 0;
         for action in plan {
             match action {
                 UserEnvAction::InstallMiniforge(m) => {
                     miniforge::install_miniforge(m, reporter)?;
                     created = true;
                 }
-                UserEnvAction::CreateVenv { python } => {
-                    create_venv(python, &env.dir)?;
+                UserEnvAction::CreateVenv { python, with_pip } => {
+                    create_venv(python, &dir, *with_pip)?;
                     created = true;
                 }
-                UserEnvAction::Packages(_) => changed += env.install()?,
+                _ => {}
+            }
+        }
+        Ok(created)
+    }
+
+    /// The packages, the requirements URL, then permissions.
+    pub fn fill(&self, ctx: &Ctx, plan: &[UserEnvAction], installer: &Installer) -> Result<Filled> {
+        let env = self.env(ctx);
+        let mut filled = Filled::default();
+        for action in plan {
+            match action {
+                UserEnvAction::Packages(_) => filled.changed += env.install(installer)?,
                 UserEnvAction::Requirements { url } => {
-                    let (n, warning) = self.install_url(ctx, &env, url)?;
-                    changed += n;
-                    warnings.extend(warning);
+                    let (n, warning) = self.install_url(ctx, &env, url, installer)?;
+                    filled.changed += n;
+                    filled.warnings.extend(warning);
                 }
                 // Done below, last, for everything the actions above wrote.
                 UserEnvAction::FixPermissions { .. } => {}
+                UserEnvAction::InstallMiniforge(_) | UserEnvAction::CreateVenv { .. } => {}
             }
         }
-        // Whatever the umask, what pip just wrote must end up like the rest;
-        // the walk fixes only paths that differ.
-        let fixed = fix_permissions(&env.dir, self.owner)?;
+        // Whatever the umask, what the installer just wrote must end up like
+        // the rest; the walk fixes only paths that differ.
+        filled.fixed_permissions = fix_permissions(&env.dir, self.owner)?;
+        Ok(filled)
+    }
+
+    pub fn outcome(created: bool, filled: Filled) -> Outcome {
+        let changed = filled.changed;
         let mut outcome = if created {
             Outcome::changed(format!("created user/ and installed {changed} packages"))
         } else {
             packages_outcome(changed, "user")
         };
-        if fixed > 0 {
+        if filled.fixed_permissions > 0 {
             outcome.changed = true;
             if let Some(s) = outcome.summary.as_mut() {
-                s.push_str(&format!("; fixed permissions of {fixed} paths"));
+                s.push_str(&format!(
+                    "; fixed permissions of {} paths",
+                    filled.fixed_permissions
+                ));
             }
         }
-        outcome.warnings = warnings;
-        Ok(outcome)
+        outcome.warnings = filled.warnings;
+        outcome
     }
-}
 
-impl UserEnv {
-    /// `pip install -r URL`; returns the packages changed and, when the
+    /// `install -r URL`; returns the packages changed and, when the
     /// failure is allowed, a warning.
-    fn install_url(&self, ctx: &Ctx, env: &PipEnv, url: &str) -> Result<(usize, Option<String>)> {
+    fn install_url(
+        &self,
+        ctx: &Ctx,
+        env: &PackageEnv,
+        url: &str,
+        installer: &Installer,
+    ) -> Result<(usize, Option<String>)> {
         let python = env.python();
-        let before = freeze(&python)?;
-        let mut args = vec!["install", "--upgrade", "-r", url];
-        if let Some(index) = ctx.args.pip_index_url.as_deref() {
-            args.extend(["--index-url", index]);
-        }
-        args.extend(self.extra_pip_args.iter().map(String::as_str));
-        let result = cmd::run_checked(&mut pip(&python, &args));
-        let changed = changed_packages(&before, &freeze(&python)?);
+        let before = installer.freeze(&python)?;
+        let result = installer.install(
+            &python,
+            &[Requirements::Url(url)],
+            true,
+            &self.extra_pip_args,
+        );
+        let changed = changed_packages(&before, &installer.freeze(&python)?);
         let Err(e) = result else {
             return Ok((changed, None));
         };
@@ -285,12 +345,14 @@ mod tests {
     #[test]
     fn an_interrupted_venv_is_created_again_but_conda_is_not() {
         let dir = tempfile::tempdir().unwrap();
-        let env = PipEnv {
+        let env = PackageEnv {
             dir: dir.path().to_path_buf(),
             label: "user",
             requirements: "",
             index_url: None,
-            extra_pip_args: &[],
+            extra_args: &[],
+            with: None,
+            compile: true,
         };
         assert!(needs_creating(Existing::Missing, &env));
         assert!(

@@ -108,6 +108,9 @@ pub fn report_preflight(
 pub fn report_step(reporter: &dyn Reporter, result: &StepResult, elapsed: Duration) {
     reporter.step_done(&outcome_text(result, elapsed));
     if let StepResult::Done { plan, outcome } = result {
+        for line in &outcome.lines {
+            reporter.note(&format!("      {line}"));
+        }
         for w in &outcome.warnings {
             reporter.warn(w);
         }
