@@ -18,4 +18,6 @@ pub use units::{
 use units::HUB_TEMPLATE;
 
 #[cfg(test)]
+mod secret_tests;
+#[cfg(test)]
 mod tests;
