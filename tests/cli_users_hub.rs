@@ -190,3 +190,29 @@ fn remove_reports_a_refused_delete_after_the_config_side() {
     assert!(err.contains("admin:users"), "{err}");
     assert!(!hub.read().contains("\"ann\""));
 }
+
+#[test]
+fn list_has_help_with_examples_and_completions() {
+    let hub = Hub::new();
+    let help = hub.ok(&["users", "list", "--help"]);
+    assert!(help.contains("sudo hubcfg users list --json"), "{help}");
+    assert!(help.contains("server_running"), "{help}");
+    let help = hub.ok(&["users", "remove", "--help"]);
+    assert!(help.contains("hub's database"), "{help}");
+    let bash = hub.ok(&["completions", "bash"]);
+    assert!(bash.contains("users,list"), "no completion for users list");
+}
+
+#[test]
+fn list_of_a_hub_without_users_prints_an_empty_array_or_a_note() {
+    let fake = FakeHub::start(TOKEN, vec![]);
+    let hub = prefix_for(fake.port);
+    assert_eq!(hub.ok(&["users", "list", "--json"]), "[]\n");
+    let out = hub.ok_all(&["users", "list"]);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("the hub knows no users yet"),
+        "{}",
+        out.stderr
+    );
+}

@@ -73,9 +73,11 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
     }
     opts.messages
         .note("  their unix accounts and home directories are kept");
-    remove_from_hub(opts, hub, &names)?;
+    // A refused delete is reported after the reload: until the hub reloads
+    // its allow list, a user without a FirstUse password could set a new one.
+    let hub_side = remove_from_hub(opts, hub, &names);
     if in_config.is_empty() {
-        return Ok(());
+        return hub_side;
     }
     let after = Loaded::installed(&opts.paths)?.user();
     if apply::open_to_all(&after) {
@@ -85,7 +87,8 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
              to close the hub",
         );
     }
-    super::reload_if_running(opts)
+    super::reload_if_running(opts)?;
+    hub_side
 }
 
 fn hub_api(opts: &Opts) -> Result<HubApi> {
