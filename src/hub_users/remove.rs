@@ -55,14 +55,26 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
     if opts.store.exists() {
         opts.store.require_python()?;
     }
+    // Order: config, then the reload (from then on the hub refuses them),
+    // then their passwords and their row in the hub's database. Removed
+    // the other way round, a user the hub still allows could log in in
+    // between and FirstUse would take their new password (or the hub
+    // would create them again).
+    let mut reloaded = Ok(());
     if !in_config.is_empty() {
         remove_from_config(opts, &loaded, &in_config)?;
+        let after = Loaded::installed(&opts.paths)?.user();
+        if apply::open_to_all(&after) {
+            opts.messages.warn(
+                "users.allowed is now empty: FirstUseAuthenticator lets anyone log in and pick a password; \
+                 add users (`hubcfg users add NAME`) or `hubcfg set auth.FirstUseAuthenticator.allow_all false` \
+                 to close the hub",
+            );
+        }
+        reloaded = super::reload_if_running(opts);
     }
     let removed = opts.store.remove(&names).map_err(|mut e| {
-        e.message = format!(
-            "config.toml was changed, but the passwords were not removed: {}",
-            e.message
-        );
+        e.message = format!("the passwords were not removed: {}", e.message);
         e
     })?;
     if !removed.is_empty() {
@@ -73,22 +85,8 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
     }
     opts.messages
         .note("  their unix accounts and home directories are kept");
-    // A refused delete is reported after the reload: until the hub reloads
-    // its allow list, a user without a FirstUse password could set a new one.
     let hub_side = remove_from_hub(opts, hub, &names);
-    if in_config.is_empty() {
-        return hub_side;
-    }
-    let after = Loaded::installed(&opts.paths)?.user();
-    if apply::open_to_all(&after) {
-        opts.messages.warn(
-            "users.allowed is now empty: FirstUseAuthenticator lets anyone log in and pick a password; \
-             add users (`hubcfg users add NAME`) or `hubcfg set auth.FirstUseAuthenticator.allow_all false` \
-             to close the hub",
-        );
-    }
-    super::reload_if_running(opts)?;
-    hub_side
+    reloaded.and(hub_side)
 }
 
 fn hub_api(opts: &Opts) -> Result<HubApi> {
