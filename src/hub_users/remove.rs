@@ -9,8 +9,9 @@ use crate::hub_api::{Deleted, HubApi, is_unreachable};
 use crate::report::Reporter;
 
 /// `users remove NAME…`: out of `users.allowed` and `users.admin` (one
-/// locked write), out of the FirstUse password store, then out of the hub's
-/// database through its API (the hub stops a running server first). The
+/// locked write), the hub reloaded, then out of the FirstUse password store
+/// and the hub's database through its API (the hub stops a running server
+/// first). The
 /// unix account and home stay. A name in neither list but known to the hub
 /// is removed from the hub only (finishing a remove made while the hub was
 /// down). A hub that does not answer is a warning, not a failure: the user
