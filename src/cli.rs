@@ -304,7 +304,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Users(command)) => {
-            users::run(command, &paths, opts.lock_timeout, opts.messages)
+            users::run(command, &paths, opts.lock_timeout, opts.messages, opts.json)
         }
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());

@@ -14,6 +14,7 @@ pub mod error;
 pub mod firstuse;
 pub mod fsutil;
 pub mod http;
+pub mod hub_api;
 pub mod hub_probe;
 pub mod hub_users;
 pub mod install;

@@ -51,9 +51,24 @@ pub enum UsersCommand {
         #[arg(long)]
         no_reload: bool,
     },
-    /// Take users out of users.allowed and users.admin and remove their FirstUse passwords.
-    #[command(after_help = "Their unix accounts and home directories are kept.\n\n\
-        Example:\n  sudo hubcfg users remove ann bob")]
+    /// List every user the hub knows: admin, allowed/banned, unix account, server, last activity.
+    #[command(
+        after_help = "Asks the running hub (its REST API, with hubcfg's own token in \
+        state/hubcfg-hub-token); fails when the hub does not answer. --json prints an array of \
+        {name, admin, allowed, banned, unix_account, server_running, server_pending, last_activity}.\n\n\
+        Examples:\n  \
+        sudo hubcfg users list\n  \
+        sudo hubcfg users list --json | jq -r '.[] | select(.server_running) | .name'"
+    )]
+    List,
+    /// Take users out of users.allowed, users.admin, the FirstUse passwords and the hub's database.
+    #[command(
+        after_help = "The hub stops a running server before it deletes the user. Their unix \
+        accounts and home directories are kept. When the hub is not running, the config and \
+        passwords are still changed (they cannot log in) and a warning says to run the command \
+        again later to delete them from the hub's database.\n\n\
+        Example:\n  sudo hubcfg users remove ann bob"
+    )]
     Remove {
         #[arg(required = true)]
         names: Vec<String>,
@@ -81,6 +96,7 @@ pub fn run(
     paths: &Paths,
     lock_timeout: Duration,
     messages: crate::config::output::Lines,
+    json: bool,
 ) -> Result<()> {
     let opts = |no_reload: bool| Opts::new(paths, lock_timeout, messages, !no_reload);
     match command {
@@ -101,6 +117,7 @@ pub fn run(
             generate_passwords,
             no_reload,
         } => hub_users::import(&opts(no_reload), &file, generate_passwords),
+        UsersCommand::List => hub_users::list(&opts(true), json),
         UsersCommand::Remove { names, no_reload } => hub_users::remove(&opts(no_reload), &names),
         UsersCommand::ResetPassword {
             name,

@@ -1,7 +1,8 @@
 //! `hubcfg users`: hub users in bulk. `add` and `import` put names into
 //! `users.allowed` (and `users.admin`) in one locked write and set their
-//! FirstUseAuthenticator passwords; `remove` takes them out of both lists
-//! and the password store; `reset-password` sets a new password.
+//! FirstUseAuthenticator passwords; `remove` takes them out of both lists,
+//! the password store and the hub's database; `reset-password` sets a new
+//! password; `list` shows every user the hub knows (hub API, `hub_api`).
 //!
 //! Order matters for safety: everything is checked first (names, passwords,
 //! the authenticator, the config edit on a copy), then passwords are set,
@@ -14,6 +15,7 @@
 pub mod apply;
 pub mod check;
 pub mod csv;
+pub mod list;
 pub mod passwords;
 
 use crate::config::load::Loaded;
@@ -306,4 +308,5 @@ fn reload_if_running(opts: &Opts) -> Result<()> {
 }
 
 mod remove;
+pub use list::list;
 pub use remove::{remove, reset_password};

@@ -5,11 +5,17 @@ use super::{Opts, Password, check, passwords, print_passwords, read_stdin_passwo
 use crate::config::load::Loaded;
 use crate::error::{Error, Result};
 use crate::firstuse::Entry;
+use crate::hub_api::{Deleted, HubApi, is_unreachable};
 use crate::report::Reporter;
 
 /// `users remove NAME…`: out of `users.allowed` and `users.admin` (one
-/// locked write), then out of the FirstUse password store. The unix account
-/// and home stay; so does the user's row in the hub's database.
+/// locked write), the hub reloaded, then out of the FirstUse password store
+/// and the hub's database through its API (the hub stops a running server
+/// first). The
+/// unix account and home stay. A name in neither list but known to the hub
+/// is removed from the hub only (finishing a remove made while the hub was
+/// down). A hub that does not answer is a warning, not a failure: the user
+/// can no longer log in, and running the command again later finishes it.
 pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
     let config = opts.config();
     let loaded = Loaded::installed(&opts.paths)?;
@@ -18,33 +24,86 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
     let mut names: Vec<String> = names.to_vec();
     let mut seen = std::collections::HashSet::new();
     names.retain(|n| seen.insert(n.clone()));
-    let unknown: Vec<&str> = names
-        .iter()
-        .filter(|n| !allowed.contains(n) && !admins.contains(n))
-        .map(String::as_str)
-        .collect();
+    let listed = |n: &String| allowed.contains(n) || admins.contains(n);
+    let unknown: Vec<&String> = names.iter().filter(|n| !listed(n)).collect();
+    let hub = hub_api(opts);
     if !unknown.is_empty() {
-        return Err(Error::new(format!(
-            "not in users.allowed or users.admin of {}: {}; nothing was changed",
-            config.display(),
-            unknown.join(", ")
-        ))
-        .with_hint(
-            "`hubcfg show users` lists them (names are matched exactly); \
-             to clear the password of a user who is not listed, use `hubcfg users reset-password`",
-        ));
+        let known: Vec<String> = match &hub {
+            Ok(api) => api
+                .users()
+                .map(|users| users.into_iter().map(|u| u.name).collect())
+                .unwrap_or_default(),
+            Err(_) => vec![],
+        };
+        let nowhere: Vec<&str> = unknown
+            .iter()
+            .filter(|n| !known.contains(n))
+            .map(|n| n.as_str())
+            .collect();
+        if !nowhere.is_empty() {
+            return Err(Error::new(format!(
+                "not in users.allowed or users.admin of {}, nor known to a running hub: {}; nothing was changed",
+                config.display(),
+                nowhere.join(", ")
+            ))
+            .with_hint(
+                "`hubcfg show users` and `hubcfg users list` list them (names are matched exactly); \
+                 to clear the password of a user who is not listed, use `hubcfg users reset-password`",
+            ));
+        }
     }
+    let in_config: Vec<String> = names.iter().filter(|n| listed(n)).cloned().collect();
     if opts.store.exists() {
         opts.store.require_python()?;
     }
+    // Order: config, then the reload (from then on the hub refuses them),
+    // then their passwords and their row in the hub's database. Removed
+    // the other way round, a user the hub still allows could log in in
+    // between and FirstUse would take their new password (or the hub
+    // would create them again).
+    let mut reloaded = Ok(());
+    if !in_config.is_empty() {
+        remove_from_config(opts, &loaded, &in_config)?;
+        let after = Loaded::installed(&opts.paths)?.user();
+        if apply::open_to_all(&after) {
+            opts.messages.warn(
+                "users.allowed is now empty: FirstUseAuthenticator lets anyone log in and pick a password; \
+                 add users (`hubcfg users add NAME`) or `hubcfg set auth.FirstUseAuthenticator.allow_all false` \
+                 to close the hub",
+            );
+        }
+        reloaded = super::reload_if_running(opts);
+    }
+    let removed = opts.store.remove(&names).map_err(|mut e| {
+        e.message = format!("the passwords were not removed: {}", e.message);
+        e
+    })?;
+    if !removed.is_empty() {
+        opts.messages.note(&format!(
+            "removed the FirstUseAuthenticator password of {}",
+            removed.join(", ")
+        ));
+    }
+    opts.messages
+        .note("  their unix accounts and home directories are kept");
+    let hub_side = remove_from_hub(opts, hub, &names);
+    reloaded.and(hub_side)
+}
+
+fn hub_api(opts: &Opts) -> Result<HubApi> {
+    HubApi::installed(&opts.paths)
+}
+
+fn remove_from_config(opts: &Opts, loaded: &Loaded, names: &[String]) -> Result<()> {
+    let config = opts.config();
     apply::precheck(&loaded.doc, &config, |doc| {
-        apply::remove_users(doc, &names, &config)
+        apply::remove_users(doc, names, &config)
     })?;
     crate::config::file::check_writable(&config)?;
     let mut changed = apply::Changed::default();
     let (_, warnings) =
         crate::config::edit_locked_validated(&config, opts.lock_timeout, "users", |doc| {
-            changed = apply::remove_users(doc, &names, &config)?;
+            changed = apply::remove_users(doc, names, &config)?;
             Ok(())
         })?;
     super::warn_elsewhere(opts, &warnings);
@@ -54,33 +113,59 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
         listed(&changed.admin),
         config.display()
     ));
-    let removed = opts.store.remove(&names).map_err(|mut e| {
-        e.message = format!(
-            "config.toml was changed, but the passwords were not removed: {}",
-            e.message
-        );
-        e
-    })?;
-    if !removed.is_empty() {
+    Ok(())
+}
+
+/// DELETE each name from the hub's database. Not reachable or no token: a
+/// warning saying how to finish later. Refused (403, …): an error, since
+/// something is wrong with the hub's setup that the host should fix.
+fn remove_from_hub(opts: &Opts, hub: Result<HubApi>, names: &[String]) -> Result<()> {
+    let later = format!(
+        "run `sudo hubcfg users remove {}` again when the hub runs to finish",
+        names.join(" ")
+    );
+    let api = match hub {
+        Ok(api) => api,
+        Err(e) => {
+            opts.messages.warn(&format!(
+                "not removed from the hub's database: {} ({later})",
+                e.message
+            ));
+            return Ok(());
+        }
+    };
+    let (mut deleted, mut unknown) = (vec![], vec![]);
+    for name in names {
+        match api.delete_user(name) {
+            Ok(Deleted::Deleted) => deleted.push(name.as_str()),
+            Ok(Deleted::NotKnown) => unknown.push(name.as_str()),
+            Err(e) if is_unreachable(&e) => {
+                opts.messages.warn(&format!(
+                    "the hub is not running: {} not deleted from its database (they cannot log in meanwhile); {later}",
+                    names.join(", ")
+                ));
+                return Ok(());
+            }
+            Err(mut e) => {
+                e.message = format!(
+                    "{name} was removed from config.toml and the password store, but not from the hub's database: {}",
+                    e.message
+                );
+                return Err(e);
+            }
+        }
+    }
+    if !deleted.is_empty() {
         opts.messages.note(&format!(
-            "removed the FirstUseAuthenticator password of {}",
-            removed.join(", ")
+            "deleted {} from the hub's database (a running server was stopped first)",
+            deleted.join(", ")
         ));
     }
-    opts.messages.note(
-        "  their unix accounts and home directories are kept; they stay in the hub's \
-         database (shown on its admin page, where a running server can be stopped) \
-         until hubcfg can talk to the hub's API",
-    );
-    let after = Loaded::installed(&opts.paths)?.user();
-    if apply::open_to_all(&after) {
-        opts.messages.warn(
-            "users.allowed is now empty: FirstUseAuthenticator lets anyone log in and pick a password; \
-             add users (`hubcfg users add NAME`) or `hubcfg set auth.FirstUseAuthenticator.allow_all false` \
-             to close the hub",
-        );
+    if !unknown.is_empty() {
+        opts.messages
+            .note(&format!("the hub did not know {}", unknown.join(", ")));
     }
-    super::reload_if_running(opts)
+    Ok(())
 }
 
 fn listed(names: &[String]) -> String {
