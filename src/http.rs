@@ -31,3 +31,16 @@ pub fn probe_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
         .build()
         .map_err(|e| Error::new(format!("could not set up an HTTP client: {e}")))
 }
+
+/// A client for our own services on this machine (`hubcfg status`): like
+/// `probe_client`, and never through a proxy from the environment.
+pub fn local_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    install_crypto_provider();
+    reqwest::blocking::Client::builder()
+        .timeout(timeout)
+        .no_proxy()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::new(format!("could not set up an HTTP client: {e}")))
+}
