@@ -1,0 +1,79 @@
+"""`hubcfg status`: healthy (exit 0, every JSON field set) on the installed
+hub, and a stopped Traefik named (exit 1) until it is started again."""
+
+import json
+import time
+
+from .core import CheckFailed, expect, scenario, tail, wait_for
+
+
+def _status(c, *args):
+    """(exit status, stdout, stderr, seconds) of `hubcfg status ARGS`."""
+    t = time.time()
+    p = c.hubcfg("status", *args, check=False)
+    return p.returncode, p.stdout, p.stderr, time.time() - t
+
+
+def _json(c):
+    rc, out, err, _ = _status(c, "--json")
+    try:
+        return rc, json.loads(out)
+    except ValueError as e:
+        raise CheckFailed(f"`hubcfg status --json` printed no JSON ({e}): {tail(out + err)}")
+
+
+def _show(title, text):
+    print(f"    {title}:")
+    for line in text.rstrip().splitlines():
+        print(f"      {line}")
+
+
+@scenario(core=True)
+def status_healthy(c):
+    rc, out, err, secs = _status(c)
+    _show(f"hubcfg status ({secs:.2f}s, exit {rc})", out)
+    expect(rc == 0, f"`hubcfg status` exited {rc} on a healthy hub: {tail(out + err)}")
+    expect(out.rstrip().endswith("healthy"), f"the report does not end with 'healthy': {tail(out)}")
+    rc, j = _json(c)
+    expect(rc == 0 and j["healthy"] is True and j["problems"] == [], f"--json: exit {rc}, problems {j.get('problems')}")
+    for unit in ("traefik", "jupyterhub"):
+        s = j["services"][unit]
+        expect(s["active_state"] == "active" and s["since"] and s["restarts"] is not None, f"services.{unit}: {s}")
+    hub_version = c.get("/hub/api").json()["version"]
+    expect(j["hub_api"]["ok"] and j["hub_api"]["version"] == hub_version, f"hub_api: {j['hub_api']} (the hub says {hub_version})")
+    expect(j["traefik_api"]["ok"] and j["traefik_api"]["version"], f"traefik_api: {j['traefik_api']}")
+    v = j["versions"]
+    expect(v["jupyterhub"] == hub_version, f"versions.jupyterhub {v['jupyterhub']!r}, the hub says {hub_version}")
+    for key in ("hubcfg", "traefik", "hub_python", "user_python"):
+        expect(v[key], f"versions.{key} is not set: {v}")
+    expect(j["traefik_api"]["version"] == v["traefik"], f"versions.traefik {v['traefik']!r}")
+    expect(j["disk"]["free_bytes"] and j["memory"]["total_bytes"] and j["memory"]["available_bytes"], f"disk {j['disk']}, memory {j['memory']}")
+    s = j["servers"]
+    expect(
+        isinstance(s["running"], int) or (s["unknown"] or "").startswith("no hub token yet"),
+        f"servers: {s}",
+    )
+    expect(j["https"]["enabled"] is False, f"https: {j['https']}")
+    secret = c.sh(f"cat {c.prefix}/state/traefik-api.secret").stdout.strip()
+    expect(secret and secret not in out + json.dumps(j), "the Traefik API secret is in status's output")
+
+
+@scenario(core=True)
+def status_names_a_stopped_traefik(c):
+    c.sh("systemctl stop traefik")
+    try:
+        rc, out, err, secs = _status(c)
+        _show(f"hubcfg status with Traefik stopped ({secs:.2f}s, exit {rc})", out)
+        expect(rc == 1, f"`hubcfg status` exited {rc} with Traefik stopped: {tail(out + err)}")
+        expect("traefik.service is inactive" in out, f"the report does not name traefik.service: {tail(out)}")
+        expect("journalctl -u traefik" in out and "hubcfg reload proxy" in out, f"no next step for Traefik: {tail(out)}")
+        rc, j = _json(c)
+        components = [p["component"] for p in j["problems"]]
+        expect(rc == 1 and j["healthy"] is False and "traefik" in components, f"--json: exit {rc}, problems {j['problems']}")
+        expect(j["services"]["traefik"]["active_state"] == "inactive", f"services.traefik: {j['services']['traefik']}")
+        expect(not j["hub_api"]["ok"], f"hub_api is ok with Traefik stopped: {j['hub_api']}")
+    finally:
+        c.sh("systemctl start traefik")
+        wait_for(c.hub_api_ok, 60, "the hub to answer through Traefik again")
+    rc, _, err, _ = _status(c)
+    expect(rc == 0, f"`hubcfg status` exited {rc} after Traefik was started again: {tail(err)}")
