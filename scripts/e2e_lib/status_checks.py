@@ -2,7 +2,10 @@
 hub, and a stopped Traefik named (exit 1) until it is started again."""
 
 import json
+import shlex
+import subprocess
 import time
+from pathlib import Path
 
 from .core import CheckFailed, expect, scenario, tail, wait_for
 
@@ -77,3 +80,19 @@ def status_names_a_stopped_traefik(c):
         wait_for(c.hub_api_ok, 60, "the hub to answer through Traefik again")
     rc, _, err, _ = _status(c)
     expect(rc == 0, f"`hubcfg status` exited {rc} after Traefik was started again: {tail(err)}")
+
+
+@scenario()
+def status_bench(c):
+    """scripts/bench-status in this machine: prints median and range of 20
+    runs (the target is under 1 s; a benchmark, so not asserted)."""
+    bench = Path(__file__).resolve().parents[1] / "bench-status"
+    p = subprocess.run(
+        [str(bench), "--exec", shlex.join(c.exec_prefix), "-n", "20", "--bin", c.hubcfg_cmd],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    expect(p.returncode == 0, f"bench-status exited {p.returncode}: {tail(p.stdout + p.stderr)}")
+    print(f"    {p.stdout.strip()}")
+    expect("exit status 0" in p.stdout, f"some runs were not healthy: {p.stdout.strip()}")
