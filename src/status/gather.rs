@@ -1,7 +1,7 @@
 //! Gathers the facts `hubcfg status` judges. Touches, read-only: systemd
 //! (`ServiceManager`: unit properties, Traefik's journal), config.toml and
-//! state/ (the API secret, the hub token), loopback HTTP and TLS (the hub
-//! through Traefik, Traefik's API, the hub's REST API, the https port),
+//! state/ (the API secret, the hub token), loopback HTTP and TLS (the hub's
+//! REST API through Traefik, as users reach it; Traefik's API; the https port),
 //! the environments' metadata files, statvfs of the prefix, /proc/meminfo.
 //! The network checks run side by side, so the whole takes about as long
 //! as the slowest one.
@@ -35,12 +35,6 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
             None => e.message,
         }),
     };
-    let hub_rest = format!(
-        "http://{}:{}{}/hub/api",
-        crate::render::hub::HUB_IP,
-        crate::render::hub::HUB_PORT,
-        eff.base_url.trim_end_matches('/')
-    );
     let token = probe::read_token(&paths.hub_token());
     let mut https = https_settings(&eff);
 
@@ -54,7 +48,7 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
             Err(e) => unusable("Traefik API", e),
         });
         let servers = s.spawn(|| match &client {
-            Ok(c) => probe::running_servers(c, &hub_rest, token),
+            Ok(c) => probe::running_servers(c, &hub_url, token),
             Err(e) => super::facts::Servers {
                 unknown: Some(e.clone()),
                 ..Default::default()

@@ -143,9 +143,15 @@ pub fn running_servers(client: &Client, hub_api_base: &str, token: Token) -> Ser
                     ..Servers::default()
                 };
             }
-            Ok(r) if r.status().as_u16() != 200 => {
+            Ok(r) if matches!(r.status().as_u16(), 401 | 403) => {
                 return Servers {
                     error: Some(format!("{} from {hub_api_base}/users", http_error(&r))),
+                    ..Servers::default()
+                };
+            }
+            Ok(r) if r.status().as_u16() != 200 => {
+                return Servers {
+                    unknown: Some(format!("{} from {hub_api_base}/users", http_error(&r))),
                     ..Servers::default()
                 };
             }
