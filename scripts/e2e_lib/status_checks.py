@@ -76,7 +76,8 @@ def status_names_a_stopped_traefik(c):
         expect(j["services"]["traefik"]["active_state"] == "inactive", f"services.traefik: {j['services']['traefik']}")
         expect(not j["hub_api"]["ok"], f"hub_api is ok with Traefik stopped: {j['hub_api']}")
     finally:
-        c.sh("systemctl start traefik")
+        # jupyterhub.service Requires= traefik: the stop took the hub down too.
+        c.sh("systemctl start traefik jupyterhub")
         wait_for(c.hub_api_ok, 60, "the hub to answer through Traefik again")
     rc, _, err, _ = _status(c)
     expect(rc == 0, f"`hubcfg status` exited {rc} after Traefik was started again: {tail(err)}")
