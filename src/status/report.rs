@@ -44,12 +44,9 @@ pub fn judge(f: &Facts) -> Judgement {
             "`hubcfg validate` lists what is wrong; fix it with `hubcfg set` or `hubcfg unset`",
         ));
     }
-    for (unit, reload) in [
-        (&f.services.traefik, "proxy"),
-        (&f.services.jupyterhub, "hub"),
-    ] {
-        judge_unit(&mut j, unit, reload);
-    }
+    let traefik_down = !f.services.traefik.is_active();
+    judge_unit(&mut j, &f.services.traefik, "proxy", false);
+    judge_unit(&mut j, &f.services.jupyterhub, "hub", traefik_down);
     let down = [&f.services.traefik, &f.services.jupyterhub]
         .into_iter()
         .find(|u| !u.is_active());
@@ -109,7 +106,8 @@ pub fn judge(f: &Facts) -> Judgement {
     j
 }
 
-fn judge_unit(j: &mut Judgement, u: &Unit, reload: &str) {
+/// `after_traefik`: the hub is down with Traefik, which its unit Requires=.
+fn judge_unit(j: &mut Judgement, u: &Unit, reload: &str, after_traefik: bool) {
     let name = &u.unit;
     if u.info.load_state == "not-found" {
         j.problems.push(problem(
@@ -124,6 +122,12 @@ fn judge_unit(j: &mut Judgement, u: &Unit, reload: &str) {
             unit_component(u),
             format!("the state of {name} is {}", u.info.active_state),
             "is systemd running here? `systemctl is-system-running` tells",
+        ));
+    } else if !u.is_active() && after_traefik {
+        j.problems.push(problem(
+            unit_component(u),
+            format!("{name} is {}", state_since(u)),
+            "it needs traefik.service: `hubcfg reload proxy` starts both",
         ));
     } else if !u.is_active() {
         j.problems.push(problem(

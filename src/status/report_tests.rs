@@ -176,6 +176,21 @@ fn a_stopped_hub_and_a_missing_unit() {
 }
 
 #[test]
+fn a_hub_down_with_traefik_points_to_reload_proxy() {
+    let mut f = healthy();
+    for u in [&mut f.services.traefik, &mut f.services.jupyterhub] {
+        u.info.active_state = "inactive".into();
+        u.info.sub_state = "dead".into();
+    }
+    let j = judge(&f);
+    assert_eq!(components(&j)[..2], ["traefik", "jupyterhub"]);
+    assert_eq!(
+        j.problems[1].fix,
+        "it needs traefik.service: `hubcfg reload proxy` starts both"
+    );
+}
+
+#[test]
 fn restarts_of_an_active_unit_are_a_warning() {
     let mut f = healthy();
     f.services.jupyterhub.info.restarts = Some(2);
