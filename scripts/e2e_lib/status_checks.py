@@ -4,6 +4,7 @@ hub, and a stopped Traefik named (exit 1) until it is started again."""
 import json
 import shlex
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -97,3 +98,39 @@ def status_bench(c):
     expect(p.returncode == 0, f"bench-status exited {p.returncode}: {tail(p.stdout + p.stderr)}")
     print(f"    {p.stdout.strip()}")
     expect("exit status 0" in p.stdout, f"some runs were not healthy: {p.stdout.strip()}")
+
+
+@scenario()
+def status_reads_the_https_certificate(c):
+    """With https on and a certificate of our own (https.tls.*), status
+    reads the one real Traefik serves on 443: subject, not the default."""
+    d = f"{c.prefix}/config/e2e-tls"
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem",
+             "-subj", "/CN=e2e.hub.test", "-addext", "subjectAltName=DNS:e2e.hub.test", "-days", "30"],
+            cwd=tmp, check=True, capture_output=True,
+        )
+        crt, key = (Path(tmp, n).read_text() for n in ("c.pem", "k.pem"))
+    c.sh(f"mkdir -p {d} && umask 077 && cat > {d}/c.pem <<'EOF'\n{crt}EOF\ncat > {d}/k.pem <<'EOF'\n{key}EOF")
+    try:
+        c.hubcfg("set", "https.tls.cert", f"{d}/c.pem")
+        c.hubcfg("set", "https.tls.key", f"{d}/k.pem")
+        c.hubcfg("set", "https.enabled", "true")
+        c.reload("proxy")
+        rc, out, err, secs = _status(c)
+        _show(f"hubcfg status with https ({secs:.2f}s, exit {rc})", out)
+        rc, j = _json(c)
+        h = j["https"]
+        expect(rc == 0 and j["healthy"], f"exit {rc}, problems {j['problems']}")
+        cert = h["certificate"] or {}
+        expect(h["enabled"] and h["source"] == "manual", f"https: {h}")
+        expect(cert.get("subject") == "CN=e2e.hub.test" and cert.get("traefik_default") is False, f"certificate: {cert}")
+        expect(cert.get("days_left") in (29, 30) and cert.get("names") == ["e2e.hub.test"], f"certificate: {cert}")
+        expect(j["hub_api"]["ok"] and j["hub_api"]["url"].startswith("https://"), f"hub_api: {j['hub_api']}")
+    finally:
+        for key in ("https.enabled", "https.tls.cert", "https.tls.key"):
+            c.hubcfg("unset", key, check=False)
+        c.reload("proxy")
+        c.sh(f"rm -rf {d}")
+        wait_for(c.hub_api_ok, 60, "the hub to answer on http again")
