@@ -132,8 +132,17 @@ fn effective_config(paths: &Paths) -> (Effective, Option<String>, Option<String>
         Err(e) => {
             let tree = effective::effective(&serde_json::json!({}), &secrets);
             let eff = Effective::from_tree(&tree).unwrap_or_else(|_| Effective::defaults());
-            (eff, Some(e.message), secret_error)
+            (eff, Some(as_root_hint(e)), secret_error)
         }
+    }
+}
+
+/// The message with its hint (e.g. "readable by root only; run the
+/// command with sudo").
+fn as_root_hint(e: crate::error::Error) -> String {
+    match e.hint {
+        Some(hint) => format!("{}; {hint}", e.message),
+        None => e.message,
     }
 }
 

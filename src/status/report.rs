@@ -41,7 +41,7 @@ pub fn judge(f: &Facts) -> Judgement {
         j.problems.push(problem(
             "config",
             format!("config.toml cannot be used ({e}); the checks below use the defaults"),
-            "`hubcfg validate` lists what is wrong; fix it with `hubcfg set` or `hubcfg unset`",
+            "`sudo hubcfg validate` lists what is wrong; fix it with `hubcfg set` or `hubcfg unset`",
         ));
     }
     let traefik_down = !f.services.traefik.is_active();
