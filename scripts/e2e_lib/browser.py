@@ -115,13 +115,24 @@ class Browser:
         return self.s.request(method, self.url(f"/user/{self.name}/api{path}"), headers=headers, timeout=60, **kw)
 
     def run_code(self, code, timeout=90):
+        """Runs code in a new kernel, which is shut down afterwards."""
+        kid = self.start_kernel()
+        try:
+            return self.execute(kid, code, timeout)
+        finally:
+            self.server_api("DELETE", f"/kernels/{kid}")
+
+    def start_kernel(self):
         r = self.server_api("POST", "/kernels", json={"name": "python3"})
         if r.status_code != 201:
             raise CheckFailed(f"starting a kernel answered {r.status_code}: {r.text[:300]}")
-        kid = r.json()["id"]
+        return r.json()["id"]
+
+    def execute(self, kid, code, timeout=90):
+        """Runs code in kernel kid; returns the text of its execute_result."""
+        ws_url = self.url(f"/user/{self.name}/api/kernels/{kid}/channels").replace("http", "ws", 1)
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
         try:
-            ws_url = self.url(f"/user/{self.name}/api/kernels/{kid}/channels").replace("http", "ws", 1)
-            ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
             msg_id = uuid.uuid4().hex
             header = {
                 "msg_id": msg_id,
@@ -157,13 +168,12 @@ class Browser:
                     continue
                 kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
                 if kind == "execute_result":
-                    ws.close()
                     return msg["content"]["data"]["text/plain"]
                 if kind == "error":
                     raise CheckFailed(f"the kernel raised {msg['content'].get('ename')}: {msg['content'].get('evalue')}")
             raise CheckFailed(f"no execute_result within {timeout}s")
         finally:
-            self.server_api("DELETE", f"/kernels/{kid}")
+            ws.close()
 
 
 # --- shared logins, made on demand so any subset of scenarios runs alone

@@ -21,20 +21,22 @@ class Scenario:
     name: str
     fn: Callable
     core: bool
+    only_list: str = ""
 
 
 SCENARIOS: list = []
 _current = {"name": "", "break": ""}
 
 
-def scenario(name=None, core=False):
-    """Registers fn as a scenario; core=True puts it in the core list too."""
+def scenario(name=None, core=False, only_list=""):
+    """Registers fn as a scenario; core=True puts it in the core list too;
+    only_list="memory" puts it in that list alone (not in full)."""
 
     def register(fn):
         n = name or fn.__name__
         if any(s.name == n for s in SCENARIOS):
             raise ValueError(f"two scenarios named {n}")
-        SCENARIOS.append(Scenario(n, fn, core))
+        SCENARIOS.append(Scenario(n, fn, core, only_list))
         return fn
 
     return register

@@ -8,7 +8,8 @@ Environment (besides the Container's, see core.Container):
   E2E_BOOTSTRAP  the install command line (shell words), for the re-run
   E2E_UPGRADE_BOOTSTRAP, E2E_UPGRADE_VERSION, E2E_UPGRADE_BINARY_SHA256
                  release B's install command, version and binary's sha256
-  E2E_LIST       core or full (default): which list runs
+  E2E_LIST       core, full (default) or memory (load_checks: scripts/e2e
+                 under E2E_MEMORY): which list runs
   E2E_ONLY       comma-separated scenario names to run (instead of the list)
   E2E_BREAK      one scenario name whose expectations are inverted
   E2E_HARNESS    names the caller checks itself (accepted in E2E_ONLY/BREAK)
@@ -26,7 +27,8 @@ import traceback
 from .core import SCENARIOS, CheckFailed, Container, _current, tail
 
 # Registration order is run order.
-MODULES = ["hub_checks", "config_checks", "status_checks", "lifecycle_checks"]
+MODULES = ["hub_checks", "config_checks", "status_checks", "lifecycle_checks", "load_checks"]
+LISTS = ("core", "full", "memory")
 
 
 def names(env, key):
@@ -37,8 +39,8 @@ def select(env):
     for m in MODULES:
         importlib.import_module(f"{__package__}.{m}")
     which = env.get("E2E_LIST", "full") or "full"
-    if which not in ("core", "full"):
-        raise ValueError(f"E2E_LIST={which}: use core or full")
+    if which not in LISTS:
+        raise ValueError(f"E2E_LIST={which}: use {', '.join(LISTS)}")
     only, brk, harness = set(names(env, "E2E_ONLY")), env.get("E2E_BREAK", ""), set(names(env, "E2E_HARNESS"))
     known = {s.name for s in SCENARIOS}
     unknown = (only | ({brk} if brk else set())) - known - harness
@@ -46,7 +48,9 @@ def select(env):
         raise ValueError(f"unknown scenario names: {sorted(unknown)}; known: {', '.join(s.name for s in SCENARIOS)}")
     if only:
         return [s for s in SCENARIOS if s.name in only]
-    return [s for s in SCENARIOS if which == "full" or s.core]
+    if which == "memory":
+        return [s for s in SCENARIOS if s.only_list == "memory"]
+    return [s for s in SCENARIOS if not s.only_list and (which == "full" or s.core)]
 
 
 def hub_is_gone(c):

@@ -10,8 +10,15 @@ use std::path::{Path, PathBuf};
 /// Miniforge, JupyterLab) and for a re-run (upgrades within the ranges).
 pub const MIN_FREE_FIRST_INSTALL: u64 = 3 * GIB;
 pub const MIN_FREE_RERUN: u64 = 512 * MIB;
-/// Below this much RAM the conda and pip steps risk the OOM killer (TLJH #257).
-pub const LOW_MEMORY: u64 = GIB;
+/// Below this much RAM preflight says how many participants fit at once.
+pub const LOW_MEMORY: u64 = 2 * GIB;
+/// Measured (scripts/e2e E2E_MEMORY=1G, scripts/bench-install): what the hub
+/// (with its idle culler), Traefik and the system need before any
+/// participant, the memory they run from included (code pages are page cache
+/// under the same limit), and one participant's server with a running kernel
+/// (RSS, mostly anonymous). The install itself peaks far lower.
+pub const HUB_RESERVED: u64 = 280 * MIB;
+pub const PER_PARTICIPANT: u64 = 145 * MIB;
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -38,7 +45,7 @@ pub struct HostFacts {
     pub arch: String,
     /// Bytes available to root on the prefix's filesystem.
     pub free_disk: Option<u64>,
-    /// MemTotal in bytes.
+    /// MemTotal in bytes, or the memory cgroup's limit when smaller.
     pub mem_total: Option<u64>,
     /// The ports Traefik will listen on (http.port, and https.port when
     /// https is on) and who holds them now.
@@ -160,14 +167,7 @@ fn unsupported(name: &str) -> String {
     format!("hubcfg supports Ubuntu 22.04+ and Debian 11+; this is {name}")
 }
 
-/// `MemTotal:  2035112 kB` → bytes.
-pub fn parse_meminfo_total(text: &str) -> Option<u64> {
-    text.lines().find_map(|l| {
-        let rest = l.strip_prefix("MemTotal:")?;
-        let kb: u64 = rest.split_whitespace().next()?.parse().ok()?;
-        Some(kb * 1024)
-    })
-}
+pub use crate::memory::parse_meminfo_total;
 
 pub fn supported_arch(arch: &str) -> bool {
     matches!(arch, "x86_64" | "aarch64")
@@ -178,6 +178,32 @@ fn human(bytes: u64) -> String {
         format!("{:.1} GB", bytes as f64 / GIB as f64)
     } else {
         format!("{} MB", bytes / MIB)
+    }
+}
+
+/// How many participants can work at the same time (each with a server and
+/// a running kernel) on a machine with `mem` bytes of RAM and no swap.
+pub fn participants_for(mem: u64) -> u64 {
+    mem.saturating_sub(HUB_RESERVED) / PER_PARTICIPANT
+}
+
+/// What a small machine can hold, in participants, from the measurements.
+pub fn low_memory_message(mem: u64) -> String {
+    let why = format!(
+        "the hub, its proxy and the system need about {} MB, each participant's server with a running kernel about {} MB",
+        HUB_RESERVED / MIB,
+        PER_PARTICIPANT / MIB
+    );
+    match participants_for(mem) {
+        0 => format!(
+            "this machine has {} of RAM: too little for the hub and one participant ({why}); use at least 1 GB, or add swap",
+            human(mem)
+        ),
+        n => format!(
+            "this machine has {} of RAM: about {n} participant{} can work at the same time ({why}; heavier notebooks need more); add memory or swap for more",
+            human(mem),
+            if n == 1 { "" } else { "s" }
+        ),
     }
 }
 
@@ -237,10 +263,7 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
     if let Some(mem) = facts.mem_total
         && mem < LOW_MEMORY
     {
-        problems.push(Problem::warning(format!(
-            "this machine has {} of RAM; under 1 GB the install may be killed for lack of memory (add swap or a bigger VM)",
-            human(mem)
-        )));
+        problems.push(Problem::warning(low_memory_message(mem)));
     }
     if let Some(yaml) = &facts.tljh_yaml {
         problems.push(Problem::error(format!(
@@ -271,9 +294,7 @@ pub fn gather(prefix: &Path, ports: &[u16], traefik_active: &dyn Fn() -> bool) -
             .ok(),
         arch: std::env::consts::ARCH.to_string(),
         free_disk: free_disk(prefix),
-        mem_total: std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|t| parse_meminfo_total(&t)),
+        mem_total: crate::memory::available(),
         ports: ports
             .iter()
             .map(|p| (*p, port_state(*p, traefik_active)))

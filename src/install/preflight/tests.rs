@@ -143,7 +143,43 @@ fn low_memory_is_a_warning() {
     let p = check(&f, &BootstrapArgs::default());
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].severity, Severity::Warning);
+    assert!(
+        p[0].message.contains("about 4 participants"),
+        "{}",
+        p[0].message
+    );
     assert_eq!(parse_meminfo_total("nothing"), None);
+    // 2 GB and more: no warning.
+    f.mem_total = Some(2 * GIB);
+    assert_eq!(check(&f, &BootstrapArgs::default()), vec![]);
+}
+
+#[test]
+fn low_memory_message_counts_participants() {
+    // The measured 1 GB machine holds what the e2e memory run shows.
+    assert_eq!(participants_for(GIB), 5);
+    // A t3.micro's MemTotal (1 GiB less the kernel's reservations).
+    assert_eq!(participants_for(966_000 * 1024), 4);
+    assert_eq!(participants_for(2 * GIB - 1), 12);
+    assert_eq!(participants_for(512 * MIB), 1);
+    assert_eq!(participants_for(300 * MIB), 0);
+    assert_eq!(participants_for(0), 0);
+    let m = low_memory_message(GIB);
+    assert!(
+        m.starts_with(
+            "this machine has 1.0 GB of RAM: about 5 participants can work at the same time"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("280 MB") && m.contains("145 MB"), "{m}");
+    let m = low_memory_message(1536 * MIB);
+    assert!(m.contains("1.5 GB of RAM: about 8 participants"), "{m}");
+    assert!(low_memory_message(512 * MIB).contains("about 1 participant can"));
+    let m = low_memory_message(256 * MIB);
+    assert!(
+        m.contains("256 MB of RAM: too little for the hub and one participant"),
+        "{m}"
+    );
 }
 
 #[test]
