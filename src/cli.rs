@@ -136,6 +136,15 @@ pub enum Command {
     },
     /// Print a shell completion script: `hubcfg completions bash > /etc/bash_completion.d/hubcfg`.
     Completions { shell: clap_complete::Shell },
+    /// Is the hub healthy? Services, APIs, certificate, disk, memory, versions.
+    #[command(
+        after_help = "Exit status 0 when healthy; 1 with each problem on its own line \
+        and what to do about it. Read-only.\n\n\
+        Examples:\n  \
+        sudo hubcfg status\n  \
+        sudo hubcfg status --json | jq .problems"
+    )]
+    Status,
     /// Hub users in bulk: add, import a CSV, remove, reset a password.
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -250,6 +259,7 @@ fn refuse_foreign_config_path(cli: &Cli, paths: &Paths) -> Result<()> {
         Some(Command::Bootstrap(_)) => "bootstrap",
         Some(Command::EnsureUser { .. }) => "ensure-user",
         Some(Command::Users(_)) => "users",
+        Some(Command::Status) => "status",
         _ => return Ok(()),
     };
     let Some(given) = &cli.config_path else {
@@ -303,6 +313,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             clap_complete::generate(shell, &mut cmd, "hubcfg", &mut std::io::stdout());
             Ok(())
         }
+        Some(Command::Status) => crate::status::run(&paths, cli.json),
         Some(Command::Users(command)) => {
             users::run(command, &paths, opts.lock_timeout, opts.messages, opts.json)
         }

@@ -32,9 +32,10 @@ pub fn probe_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
         .map_err(|e| Error::new(format!("could not set up an HTTP client: {e}")))
 }
 
-/// A client for our own hub's API on this machine: no proxy from the
-/// environment (the request must not leave the host with the token), a
-/// self-signed or not-yet-issued certificate accepted, no redirects.
+/// A client for our own services on this machine (the hub API, Traefik's
+/// API, `status`): no proxy from the environment (the request must not
+/// leave the host with the token), a self-signed or not-yet-issued
+/// certificate accepted, no redirects.
 pub fn local_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
     install_crypto_provider();
     reqwest::blocking::Client::builder()

@@ -26,6 +26,7 @@ pub mod reload;
 pub mod render;
 pub mod report;
 pub mod schema;
+pub mod status;
 pub mod systemd;
 pub mod username;
 pub mod users;

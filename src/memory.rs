@@ -21,8 +21,18 @@ pub fn available() -> Option<u64> {
 
 /// `MemTotal:  2035112 kB` → bytes.
 pub fn parse_meminfo_total(text: &str) -> Option<u64> {
+    meminfo_field(text, "MemTotal:")
+}
+
+/// `MemAvailable:` → bytes: the kernel's estimate of what can still be
+/// used without swapping.
+pub fn parse_meminfo_available(text: &str) -> Option<u64> {
+    meminfo_field(text, "MemAvailable:")
+}
+
+fn meminfo_field(text: &str, field: &str) -> Option<u64> {
     text.lines().find_map(|l| {
-        let rest = l.strip_prefix("MemTotal:")?;
+        let rest = l.strip_prefix(field)?;
         let kb: u64 = rest.split_whitespace().next()?.parse().ok()?;
         Some(kb * 1024)
     })
@@ -86,6 +96,8 @@ mod tests {
         let t = "MemTotal:        1000000 kB\nMemFree: 1 kB\n";
         assert_eq!(parse_meminfo_total(t), Some(1_024_000_000));
         assert_eq!(parse_meminfo_total("MemFree: 1 kB\n"), None);
+        let t = "MemTotal: 4 kB\nMemAvailable:     2 kB\n";
+        assert_eq!(parse_meminfo_available(t), Some(2048));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The one fake `ServiceManager` for tests: records every call and keeps a
 //! unit state like systemd would.
 
-use super::ServiceManager;
+use super::{ServiceManager, UnitInfo};
 use crate::error::Result;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -19,6 +19,10 @@ pub struct FakeServices {
     pub restart_activates: bool,
     /// When set, every look at NRestarts sees one more restart.
     pub crashing: Option<Cell<u64>>,
+    /// What `unit_info` answers for a unit (else: its state only).
+    pub infos: RefCell<BTreeMap<String, UnitInfo>>,
+    /// What `journal_of_run` answers for a unit (else: `journal_tail`'s).
+    pub journals: RefCell<BTreeMap<String, String>>,
 }
 
 impl Default for FakeServices {
@@ -33,6 +37,8 @@ impl Default for FakeServices {
             default_enabled: false,
             restart_activates: true,
             crashing: None,
+            infos: RefCell::default(),
+            journals: RefCell::default(),
         }
     }
 }
@@ -85,6 +91,18 @@ impl ServiceManager for FakeServices {
     }
     fn journal_tail(&self, unit: &str, lines: usize) -> String {
         format!("last {lines} journal lines of {unit}: Traceback boom")
+    }
+    fn unit_info(&self, unit: &str) -> UnitInfo {
+        let info = self.infos.borrow().get(unit).cloned();
+        info.unwrap_or_else(|| UnitInfo {
+            load_state: "loaded".into(),
+            active_state: self.active_state(unit),
+            ..UnitInfo::default()
+        })
+    }
+    fn journal_of_run(&self, unit: &str, _invocation_id: &str, lines: usize) -> String {
+        let text = self.journals.borrow().get(unit).cloned();
+        text.unwrap_or_else(|| self.journal_tail(unit, lines))
     }
     fn restart_count(&self, _unit: &str) -> Option<u64> {
         let n = self.crashing.as_ref()?;

@@ -3,7 +3,63 @@
 
 use crate::cmd;
 use crate::error::Result;
+use serde::Serialize;
 use std::process::Command;
+
+/// What `systemctl show` tells about a unit (for `hubcfg status`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UnitInfo {
+    /// loaded, not-found, masked…
+    pub load_state: String,
+    /// active, activating, failed, inactive…
+    pub active_state: String,
+    /// running, dead, auto-restart…
+    pub sub_state: String,
+    /// When it entered its current state, as systemd prints it.
+    pub since: Option<String>,
+    /// How long ago that was, in seconds.
+    pub since_seconds: Option<u64>,
+    /// How often systemd restarted it by itself since it was last started.
+    pub restarts: Option<u64>,
+    /// The current run's id: its journal lines carry it.
+    #[serde(skip)]
+    pub invocation_id: Option<String>,
+}
+
+/// The properties [`parse_show`] reads.
+pub const SHOW_PROPERTIES: &str = "LoadState,ActiveState,SubState,StateChangeTimestamp,\
+    StateChangeTimestampMonotonic,NRestarts,InvocationID";
+
+/// `systemctl show -p SHOW_PROPERTIES UNIT`'s `Key=Value` lines; `now_us`
+/// is CLOCK_MONOTONIC in microseconds, the clock systemd's `…Monotonic`
+/// timestamps use, so the age needs no time-zone parsing.
+pub fn parse_show(text: &str, now_us: Option<u64>) -> UnitInfo {
+    let mut info = UnitInfo::default();
+    let mut changed_us = None;
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let text = || Some(value.to_string()).filter(|v| !v.is_empty());
+        match key {
+            "LoadState" => info.load_state = value.into(),
+            "ActiveState" => info.active_state = value.into(),
+            "SubState" => info.sub_state = value.into(),
+            "StateChangeTimestamp" => info.since = text(),
+            "StateChangeTimestampMonotonic" => {
+                changed_us = value.parse::<u64>().ok().filter(|&v| v > 0)
+            }
+            "NRestarts" => info.restarts = value.parse().ok(),
+            "InvocationID" => info.invocation_id = text(),
+            _ => {}
+        }
+    }
+    if let (Some(now), Some(then)) = (now_us, changed_us) {
+        info.since_seconds = Some(now.saturating_sub(then) / 1_000_000);
+    }
+    info
+}
 
 pub trait ServiceManager {
     fn daemon_reload(&self) -> Result<()>;
@@ -20,6 +76,19 @@ pub trait ServiceManager {
     /// None when that cannot be told.
     fn restart_count(&self, _unit: &str) -> Option<u64> {
         None
+    }
+    /// State, since when, restarts (read-only).
+    fn unit_info(&self, unit: &str) -> UnitInfo {
+        UnitInfo {
+            active_state: self.active_state(unit),
+            restarts: self.restart_count(unit),
+            ..UnitInfo::default()
+        }
+    }
+    /// The last `lines` journal lines of one run of a unit (its
+    /// `InvocationID`), so an error from before the last restart is not seen.
+    fn journal_of_run(&self, unit: &str, _invocation_id: &str, lines: usize) -> String {
+        self.journal_tail(unit, lines)
     }
 }
 
@@ -83,7 +152,65 @@ impl ServiceManager for Systemctl {
         .filter(|o| o.success())
         .and_then(|o| o.stdout.trim().parse().ok())
     }
+
+    fn unit_info(&self, unit: &str) -> UnitInfo {
+        let now_us = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
+            .ok()
+            .map(|t| t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1_000);
+        match cmd::run(&mut systemctl(&["show", "-p", SHOW_PROPERTIES, unit])) {
+            Ok(o) if o.success() => parse_show(&o.stdout, now_us),
+            Ok(o) => UnitInfo {
+                active_state: format!(
+                    "unknown (`systemctl show {unit}`: {})",
+                    o.stderr.lines().next().unwrap_or("").trim()
+                ),
+                ..UnitInfo::default()
+            },
+            Err(e) => UnitInfo {
+                active_state: format!("unknown ({})", e.message),
+                ..UnitInfo::default()
+            },
+        }
+    }
+
+    fn journal_of_run(&self, unit: &str, invocation_id: &str, lines: usize) -> String {
+        let n = lines.to_string();
+        let field = format!("_SYSTEMD_INVOCATION_ID={invocation_id}");
+        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", "-n", &n, &field]))
+            .map(|o| o.stdout.trim_end().to_string())
+            .unwrap_or_else(|e| format!("(could not read the journal of {unit}: {})", e.message))
+    }
 }
 
 #[cfg(test)]
 pub mod fake;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_output_is_parsed_with_the_age_from_the_monotonic_clock() {
+        let text = "LoadState=loaded\nActiveState=failed\nSubState=failed\n\
+            StateChangeTimestamp=Tue 2026-12-01 12:00:00 UTC\n\
+            StateChangeTimestampMonotonic=5000000\nNRestarts=3\nInvocationID=abc\n";
+        let info = parse_show(text, Some(65_000_000));
+        assert_eq!(info.active_state, "failed");
+        assert_eq!(info.since.as_deref(), Some("Tue 2026-12-01 12:00:00 UTC"));
+        assert_eq!(info.since_seconds, Some(60));
+        assert_eq!(info.restarts, Some(3));
+        assert_eq!(info.invocation_id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn a_unit_that_never_ran_has_no_time_and_no_run() {
+        let text = "LoadState=not-found\nActiveState=inactive\nSubState=dead\n\
+            StateChangeTimestamp=\nStateChangeTimestampMonotonic=0\nNRestarts=0\nInvocationID=\n";
+        let info = parse_show(text, Some(1));
+        assert_eq!(info.load_state, "not-found");
+        assert_eq!(
+            (info.since, info.since_seconds, info.invocation_id),
+            (None, None, None)
+        );
+    }
+}

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod acme;
+pub mod fake_http;
 pub mod server;
 pub mod tls;
 pub mod traefik;
