@@ -198,6 +198,27 @@ pub static KEYS: &[Key] = &[
         "Use Let's Encrypt's staging server (for testing)",
     ),
     key(
+        "https.letsencrypt.challenge",
+        Kind::OneOf(&["tls-alpn-01", "http-01"]),
+        Default::Str("tls-alpn-01"),
+        "How the CA checks the domains are this machine's: tls-alpn-01 (port 443) or \
+         http-01 (port 80, for networks that only open 80)",
+    ),
+    key(
+        "https.letsencrypt.ca_server",
+        Kind::String,
+        Default::Str(""),
+        "ACME directory URL of another CA (a private CA, or pebble for tests); \
+         wins over https.letsencrypt.staging",
+    ),
+    key(
+        "https.letsencrypt.ca_bundle",
+        Kind::FilePath,
+        Default::Str(""),
+        "PEM file of the CA certificates Traefik trusts when it talks to \
+         https.letsencrypt.ca_server (Traefik's LEGO_CA_CERTIFICATES)",
+    ),
+    key(
         "traefik_api.ip",
         Kind::ListenAddress,
         Default::Str("127.0.0.1"),
