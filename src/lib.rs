@@ -5,6 +5,7 @@
 //! touch (fsutil, cmd, systemd, users, install steps). The module map, who
 //! calls whom, is in src/README.md.
 
+pub mod acme_diagnosis;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -26,5 +27,6 @@ pub mod render;
 pub mod report;
 pub mod schema;
 pub mod systemd;
+pub mod tls_probe;
 pub mod username;
 pub mod users;
