@@ -6,6 +6,7 @@
 //! calls whom, is in src/README.md.
 
 pub mod acme_diagnosis;
+pub mod acme_wait;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -21,6 +21,10 @@ pub trait ServiceManager {
     fn restart_count(&self, _unit: &str) -> Option<u64> {
         None
     }
+    /// The journal lines of the unit's current run (since its last start).
+    fn current_run_log(&self, _unit: &str) -> Vec<String> {
+        vec![]
+    }
 }
 
 /// The real thing: `systemctl` and `journalctl` on PATH.
@@ -82,6 +86,28 @@ impl ServiceManager for Systemctl {
         .ok()
         .filter(|o| o.success())
         .and_then(|o| o.stdout.trim().parse().ok())
+    }
+
+    fn current_run_log(&self, unit: &str) -> Vec<String> {
+        // Every journal entry of a service's output carries the invocation
+        // ID of the run that wrote it: a restart starts a new one.
+        let id = cmd::run(&mut systemctl(&[
+            "show",
+            "--property=InvocationID",
+            "--value",
+            unit,
+        ]))
+        .ok()
+        .filter(|o| o.success())
+        .map(|o| o.stdout.trim().to_string())
+        .unwrap_or_default();
+        if id.is_empty() {
+            return vec![];
+        }
+        let matcher = format!("_SYSTEMD_INVOCATION_ID={id}");
+        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", &matcher]))
+            .map(|o| o.stdout.lines().map(String::from).collect())
+            .unwrap_or_default()
     }
 }
 
