@@ -26,6 +26,8 @@ pub enum Kind {
     OneOf(&'static [&'static str]),
     /// A URL path prefix starting with `/`.
     UrlPath,
+    /// An http(s) URL with a host, or empty.
+    Url,
     /// Absolute path of a file, or empty.
     FilePath,
     /// Table of unix group name → list of hub user names.
@@ -206,7 +208,7 @@ pub static KEYS: &[Key] = &[
     ),
     key(
         "https.letsencrypt.ca_server",
-        Kind::String,
+        Kind::Url,
         Default::Str(""),
         "ACME directory URL of another CA (a private CA, or pebble for tests); \
          wins over https.letsencrypt.staging",

@@ -56,15 +56,11 @@ impl LetsEncrypt {
     }
 }
 
+/// Also checked by `set`; this catches a config.toml edited by hand.
 fn check_url(url: &str) -> Result<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(r) if !r.is_empty() && !r.starts_with('/') && !url.contains(char::is_whitespace) => {
-            Ok(url)
-        }
-        _ => Err(Error::new(format!(
+    match crate::config::validate::is_url(url) {
+        true => Ok(url),
+        false => Err(Error::new(format!(
             "https.letsencrypt.ca_server {url:?} is not an ACME directory URL"
         ))
         .with_hint(
