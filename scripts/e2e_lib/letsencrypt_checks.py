@@ -15,6 +15,7 @@ from .core import CheckFailed, expect, scenario, tail, wait_for
 
 CA_DIR = "/etc/hubcfg-e2e-acme"
 EMAIL = "e2e-admin@example.org"
+CLOSED_PORT = 18444
 LE_KEYS = ("https.enabled", "https.letsencrypt.email", "https.letsencrypt.domains", "https.letsencrypt.challenge",
            "https.letsencrypt.ca_server", "https.letsencrypt.ca_bundle", "http.port")
 
@@ -126,6 +127,19 @@ def letsencrypt_port_80_closed(c):
     # Traefik's http entrypoint moves to 18080: nothing answers pebble on 80.
     p = _reload_with(c, ["closed.e2e.test"], challenge="http-01", extra=[("http.port", "18080")])
     _expect_refused(c, p, ["could not reach this machine on port 80", "https.letsencrypt.challenge tls-alpn-01"])
+
+
+@scenario()
+def letsencrypt_port_443_unreachable(c):
+    acme = _acme(c)
+    acme.resolve("alpn.e2e.test")
+    # pebble checks tls-alpn-01 on a closed port, as if 443 were firewalled.
+    acme.start_pebble(tls_port=CLOSED_PORT)
+    try:
+        p = _reload_with(c, ["alpn.e2e.test"])
+    finally:
+        acme.start_pebble()
+    _expect_refused(c, p, ["could not reach this machine on port 443", "https.letsencrypt.challenge http-01"])
 
 
 @scenario()
