@@ -156,7 +156,7 @@ def letsencrypt_off_again(c):
     try:
         for key in LE_KEYS:
             c.hubcfg("unset", key, check=False)
-        c.sh(f"rm -rf {CA_DIR}")
+        c.sh(f"rm -rf {CA_DIR} {c.prefix}/state/acme.json")
         c.reload("proxy")
         wait_for(c.hub_api_ok, 60, "http /hub/api after https is off again")
     finally:
