@@ -2,10 +2,13 @@
 `reload proxy` gets a certificate with tls-alpn-01 and with http-01 and says
 so; a name that does not resolve, port 80 closed for http-01, and an email
 the CA refuses make it exit non-zero with the cause in plain words. The last
-scenario turns https off again, so later scenarios see the default state.
-Each scenario starts from an empty acme.json (a new ACME account)."""
+scenario checks that https is off again, so later scenarios see the default
+state, and stops pebble.
+Each scenario starts from an empty acme.json (a new ACME account) and turns
+https off again when it ends."""
 
 import atexit
+import contextlib
 import socket
 import ssl
 import tempfile
@@ -33,8 +36,19 @@ def _acme(c):
     return c.state["acme"]
 
 
-def _reload_with(c, domains, challenge=None, email=EMAIL, extra=()):
-    """Sets Let's Encrypt on for `domains` against pebble; returns `reload proxy`'s process."""
+def _https_off(c):
+    for key in LE_KEYS:
+        c.hubcfg("unset", key, check=False)
+    c.sh(f"rm -f {c.prefix}/state/acme.json")
+    c.reload("proxy")
+    wait_for(c.hub_api_ok, 60, "http /hub/api after https is off again")
+
+
+@contextlib.contextmanager
+def _letsencrypt(c, domains, challenge=None, email=EMAIL, extra=()):
+    """Let's Encrypt on for `domains` against pebble, from an empty acme.json;
+    yields `reload proxy`'s process; https is off again afterwards, even on failure
+    (the runner takes a hub that does not answer on http for a dead one)."""
     acme = _acme(c)
     for key in LE_KEYS:
         c.hubcfg("unset", key, check=False)
@@ -48,7 +62,13 @@ def _reload_with(c, domains, challenge=None, email=EMAIL, extra=()):
         c.hubcfg("set", key, value)
     for d in domains:
         c.hubcfg("add-item", "https.letsencrypt.domains", d)
-    return c.hubcfg("reload", "proxy", check=False, timeout=400)
+    try:
+        yield c.hubcfg("reload", "proxy", check=False, timeout=400)
+    except BaseException:
+        with contextlib.suppress(CheckFailed):  # the scenario's own failure comes first
+            _https_off(c)
+        raise
+    _https_off(c)
 
 
 def _served(domain, root_pem):
@@ -95,29 +115,29 @@ def letsencrypt_tls_alpn_01(c):
     acme = _acme(c)
     for d in ("hub.e2e.test", "www.hub.e2e.test"):
         acme.resolve(d)
-    p = _reload_with(c, ["hub.e2e.test", "www.hub.e2e.test"])
-    _expect_obtained(c, p, "hub.e2e.test")
-    _served("www.hub.e2e.test", acme.root_pem())
+    with _letsencrypt(c, ["hub.e2e.test", "www.hub.e2e.test"]) as p:
+        _expect_obtained(c, p, "hub.e2e.test")
+        _served("www.hub.e2e.test", acme.root_pem())
 
 
 @scenario()
 def letsencrypt_http_01(c):
     acme = _acme(c)
     acme.resolve("http.e2e.test")
-    p = _reload_with(c, ["http.e2e.test"], challenge="http-01")
-    _expect_obtained(c, p, "http.e2e.test")
-    # Checked over port 80 through the http→https redirect's entrypoint.
-    expect("validate w/ HTTP: http://http.e2e.test:80/.well-known/acme-challenge/" in acme.pebble_log(),
-           "pebble did not validate http.e2e.test over http-01 on port 80")
-    r = c.get("/hub/api", allow_redirects=False, timeout=10)
-    expect(r.status_code in (301, 302, 307, 308), f"http /hub/api answered {r.status_code}, not a redirect to https")
+    with _letsencrypt(c, ["http.e2e.test"], challenge="http-01") as p:
+        _expect_obtained(c, p, "http.e2e.test")
+        # Checked over port 80 through the http→https redirect's entrypoint.
+        expect("validate w/ HTTP: http://http.e2e.test:80/.well-known/acme-challenge/" in acme.pebble_log(),
+               "pebble did not validate http.e2e.test over http-01 on port 80")
+        r = c.get("/hub/api", allow_redirects=False, timeout=10)
+        expect(r.status_code in (301, 302, 307, 308), f"http /hub/api answered {r.status_code}, not a redirect to https")
 
 
 @scenario()
 def letsencrypt_domain_does_not_resolve(c):
     _acme(c)
-    p = _reload_with(c, ["nx.e2e.test"])
-    _expect_refused(c, p, ["nx.e2e.test does not resolve to this machine", "DNS A record"])
+    with _letsencrypt(c, ["nx.e2e.test"]) as p:
+        _expect_refused(c, p, ["nx.e2e.test does not resolve to this machine", "DNS A record"])
 
 
 @scenario()
@@ -125,8 +145,8 @@ def letsencrypt_port_80_closed(c):
     acme = _acme(c)
     acme.resolve("closed.e2e.test")
     # Traefik's http entrypoint moves to 18080: nothing answers pebble on 80.
-    p = _reload_with(c, ["closed.e2e.test"], challenge="http-01", extra=[("http.port", "18080")])
-    _expect_refused(c, p, ["could not reach this machine on port 80", "https.letsencrypt.challenge tls-alpn-01"])
+    with _letsencrypt(c, ["closed.e2e.test"], challenge="http-01", extra=[("http.port", "18080")]) as p:
+        _expect_refused(c, p, ["could not reach this machine on port 80", "https.letsencrypt.challenge tls-alpn-01"])
 
 
 @scenario()
@@ -136,10 +156,10 @@ def letsencrypt_port_443_unreachable(c):
     # pebble checks tls-alpn-01 on a closed port, as if 443 were firewalled.
     acme.start_pebble(tls_port=CLOSED_PORT)
     try:
-        p = _reload_with(c, ["alpn.e2e.test"])
+        with _letsencrypt(c, ["alpn.e2e.test"]) as p:
+            _expect_refused(c, p, ["could not reach this machine on port 443", "https.letsencrypt.challenge http-01"])
     finally:
         acme.start_pebble()
-    _expect_refused(c, p, ["could not reach this machine on port 443", "https.letsencrypt.challenge http-01"])
 
 
 @scenario()
@@ -147,18 +167,20 @@ def letsencrypt_bad_email(c):
     acme = _acme(c)
     acme.resolve("mail.e2e.test")
     # pebble accepts any address that parses (example.com too), not a comma.
-    p = _reload_with(c, ["mail.e2e.test"], email="e2e,admin@example.org")
-    _expect_refused(c, p, ["the CA refused https.letsencrypt.email", "hubcfg set https.letsencrypt.email"])
+    with _letsencrypt(c, ["mail.e2e.test"], email="e2e,admin@example.org") as p:
+        _expect_refused(c, p, ["the CA refused https.letsencrypt.email", "hubcfg set https.letsencrypt.email"])
 
 
 @scenario()
 def letsencrypt_off_again(c):
+    """The default state for later scenarios: https off, no CA bundle, pebble stopped."""
     try:
-        for key in LE_KEYS:
-            c.hubcfg("unset", key, check=False)
-        c.sh(f"rm -rf {CA_DIR} {c.prefix}/state/acme.json")
-        c.reload("proxy")
-        wait_for(c.hub_api_ok, 60, "http /hub/api after https is off again")
+        _https_off(c)
+        c.sh(f"rm -rf {CA_DIR}")
+        env = c.sh(f"cat {c.prefix}/state/traefik.env").stdout
+        expect("LEGO_CA_CERTIFICATES" not in env, f"state/traefik.env still names a CA bundle: {env}")
+        shown = c.hubcfg("show", "https.enabled", check=False)
+        expect(shown.returncode != 0, f"https.enabled is still set: {shown.stdout.strip()}")
     finally:
         acme = c.state.pop("acme", None)
         if acme:
