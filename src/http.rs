@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use std::time::Duration;
 
-fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     // Fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

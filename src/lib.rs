@@ -5,6 +5,8 @@
 //! touch (fsutil, cmd, systemd, users, install steps). The module map, who
 //! calls whom, is in src/README.md.
 
+pub mod acme_diagnosis;
+pub mod acme_wait;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -28,5 +30,6 @@ pub mod report;
 pub mod schema;
 pub mod status;
 pub mod systemd;
+pub mod tls_probe;
 pub mod username;
 pub mod users;

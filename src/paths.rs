@@ -88,6 +88,10 @@ impl Paths {
     pub fn rules_toml(&self) -> PathBuf {
         self.join("state/rules/rules.toml")
     }
+    /// Environment for traefik.service (`EnvironmentFile=`), rendered.
+    pub fn traefik_env(&self) -> PathBuf {
+        self.join("state/traefik.env")
+    }
     pub fn acme_json(&self) -> PathBuf {
         self.join("state/acme.json")
     }

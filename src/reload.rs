@@ -4,7 +4,8 @@
 //! the units' states and the last journal lines. `reload proxy` restarts
 //! Traefik and then the hub: the hub must pick up the entrypoint its routes
 //! now live on (http or https), and `Requires=` alone was seen not to restart
-//! it.
+//! it. With Let's Encrypt on, `reload proxy` then waits for the certificate
+//! (`acme_wait`) and fails, in plain words, when none comes.
 
 use crate::error::{Error, Result};
 use crate::paths::Paths;
@@ -188,6 +189,18 @@ pub fn run(
         "{what} reload with new configuration complete (hub ready after {:.1}s)",
         took.as_secs_f64()
     ));
+    if component == Component::Proxy
+        && let Ok(crate::render::traefik::Https::LetsEncrypt(le)) =
+            crate::render::traefik::https(&effective)
+    {
+        reporter.note(&format!(
+            "waiting up to {}s for Traefik to get a certificate for {} …",
+            crate::acme_wait::TIMEOUT.as_secs(),
+            le.domains[0]
+        ));
+        let line = crate::acme_wait::wait_and_report(&effective, &crate::systemd::Systemctl)?;
+        reporter.note(&line);
+    }
     Ok(())
 }
 

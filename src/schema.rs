@@ -26,6 +26,8 @@ pub enum Kind {
     OneOf(&'static [&'static str]),
     /// A URL path prefix starting with `/`.
     UrlPath,
+    /// An http(s) URL with a host, or empty.
+    Url,
     /// Absolute path of a file, or empty.
     FilePath,
     /// Table of unix group name → list of hub user names.
@@ -196,6 +198,27 @@ pub static KEYS: &[Key] = &[
         Kind::Bool,
         Default::Bool(false),
         "Use Let's Encrypt's staging server (for testing)",
+    ),
+    key(
+        "https.letsencrypt.challenge",
+        Kind::OneOf(&["tls-alpn-01", "http-01"]),
+        Default::Str("tls-alpn-01"),
+        "How the CA checks the domains are this machine's: tls-alpn-01 (port 443) or \
+         http-01 (port 80, for networks that only open 80)",
+    ),
+    key(
+        "https.letsencrypt.ca_server",
+        Kind::Url,
+        Default::Str(""),
+        "ACME directory URL of another CA (a private CA, or pebble for tests); \
+         wins over https.letsencrypt.staging",
+    ),
+    key(
+        "https.letsencrypt.ca_bundle",
+        Kind::FilePath,
+        Default::Str(""),
+        "PEM file of the CA certificates Traefik trusts when it talks to \
+         https.letsencrypt.ca_server (Traefik's LEGO_CA_CERTIFICATES)",
     ),
     key(
         "traefik_api.ip",

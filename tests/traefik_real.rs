@@ -119,27 +119,22 @@ fn manual_tls_serves_the_configured_certificate_and_redirects() {
     assert_eq!(served.status().as_u16(), 404);
 }
 
-/// Let's Encrypt settings against pebble, a local ACME test server, with
-/// the tls-alpn-01 challenge answered by Traefik on the https entrypoint.
+/// Let's Encrypt settings against pebble, a local ACME test server, named by
+/// https.letsencrypt.ca_server and ca_bundle (which reaches Traefik through
+/// state/traefik.env, as traefik.service loads it), with `challenge`
+/// answered by Traefik: tls-alpn-01 on the https entrypoint, http-01 on the
+/// http one, which redirects everything else to https.
 /// pebble starts after `pebble_delay`; Traefik only once pebble and its
 /// DNS server answer (Traefik asks for the ACME directory once, at start).
-fn letsencrypt_from_pebble(pebble_delay: Duration) {
+fn letsencrypt_from_pebble(pebble_delay: Duration, challenge: &str) {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path();
     let prefix = work.join("prefix");
     let (http, https, api) = (free_port(), free_port(), free_port());
     // The CA that signs pebble's own https certificate.
     let (ca, _, _) = openssl_cert(work, "localhost");
-    let acme = Acme::start(work, https, pebble_delay);
+    let acme = Acme::start(work, http, https, pebble_delay);
 
-    common::write(
-        &prefix,
-        "config/traefik_config.d/10-pebble.toml",
-        &format!(
-            "[certificatesResolvers.letsencrypt.acme]\ncaServer = \"{}\"\n",
-            acme.dir_url
-        ),
-    );
     render(
         &prefix,
         &format!(
@@ -147,9 +142,19 @@ fn letsencrypt_from_pebble(pebble_delay: Duration) {
              [https]\nenabled = true\naddress = \"127.0.0.1\"\nport = {https}\n\
              letsencrypt.email = \"admin@example.org\"\n\
              letsencrypt.domains = [\"hub.test\", \"www.hub.test\"]\n\
-             [traefik_api]\nport = {api}\n"
+             letsencrypt.challenge = {challenge:?}\n\
+             letsencrypt.ca_server = {:?}\nletsencrypt.ca_bundle = {:?}\n\
+             [traefik_api]\nport = {api}\n",
+            acme.dir_url,
+            ca.display().to_string()
         ),
     );
+    let env = std::fs::read_to_string(prefix.join("state/traefik.env")).unwrap();
+    let bundle = env
+        .lines()
+        .find_map(|l| l.strip_prefix("LEGO_CA_CERTIFICATES="))
+        .unwrap_or_else(|| panic!("no LEGO_CA_CERTIFICATES in traefik.env: {env}"));
+    assert_eq!(bundle.trim_matches('"'), ca.display().to_string());
     // The route the hub adds for itself (what triggers the certificate).
     std::fs::write(
         prefix.join("state/rules/rules.toml"),
@@ -159,9 +164,11 @@ fn letsencrypt_from_pebble(pebble_delay: Duration) {
     )
     .unwrap();
 
+    // What traefik.service's EnvironmentFile= gives Traefik.
+    let bundle = std::ffi::OsStr::new(bundle.trim_matches('"'));
     let t = start_traefik(
         &prefix,
-        &[("LEGO_CA_CERTIFICATES", ca.as_os_str())],
+        &[("LEGO_CA_CERTIFICATES", bundle)],
         &[http, https, api],
     );
     let all = [&t, &acme.pebble, &acme.dns];
@@ -187,7 +194,13 @@ fn letsencrypt_from_pebble(pebble_delay: Duration) {
 #[test]
 #[ignore = "needs HUBCFG_TRAEFIK_BIN and the pebble ACME test server"]
 fn letsencrypt_certificate_is_obtained_from_a_local_acme_server() {
-    letsencrypt_from_pebble(Duration::ZERO);
+    letsencrypt_from_pebble(Duration::ZERO, "tls-alpn-01");
+}
+
+#[test]
+#[ignore = "needs HUBCFG_TRAEFIK_BIN and the pebble ACME test server"]
+fn letsencrypt_http_01_is_answered_despite_the_https_redirect() {
+    letsencrypt_from_pebble(Duration::ZERO, "http-01");
 }
 
 /// The first run on a fresh machine failed: Traefik started before pebble
@@ -196,5 +209,5 @@ fn letsencrypt_certificate_is_obtained_from_a_local_acme_server() {
 #[test]
 #[ignore = "needs HUBCFG_TRAEFIK_BIN and the pebble ACME test server"]
 fn letsencrypt_waits_for_a_pebble_slow_to_start() {
-    letsencrypt_from_pebble(Duration::from_secs(5));
+    letsencrypt_from_pebble(Duration::from_secs(5), "tls-alpn-01");
 }

@@ -182,6 +182,13 @@ pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
             )),
             None => want("a URL path string"),
         },
+        Kind::Url => match v.as_str() {
+            Some(s) if s.is_empty() || is_url(s) => Ok(()),
+            Some(s) => Err(format!(
+                "must be an http(s) URL such as https://ca.example.org/directory, not `{s}`"
+            )),
+            None => want("a URL string"),
+        },
         Kind::FilePath => match v.as_str() {
             Some(s) if s.is_empty() || s.starts_with('/') => Ok(()),
             Some(s) => Err(format!("must be an absolute path, not `{s}`")),
@@ -246,6 +253,14 @@ fn is_hostname(h: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+}
+
+/// `https://host…` or `http://host…`, without whitespace.
+pub fn is_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) && !s.contains(char::is_whitespace)
 }
 
 fn is_email(s: &str) -> bool {

@@ -119,6 +119,7 @@ fn by_kind(raw: &str, kind: Kind) -> Result<Value, String> {
         | Kind::Email
         | Kind::OneOf(_)
         | Kind::UrlPath
+        | Kind::Url
         | Kind::FilePath => Ok(Value::from(raw)),
     }
 }

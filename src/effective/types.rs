@@ -90,6 +90,31 @@ pub struct LetsEncrypt {
     pub email: String,
     pub domains: Vec<String>,
     pub staging: bool,
+    pub challenge: Challenge,
+    /// Empty: Let's Encrypt (or its staging server).
+    pub ca_server: String,
+    /// Empty: the system's CA certificates.
+    pub ca_bundle: String,
+}
+
+/// How the ACME server checks that a domain is this machine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Challenge {
+    /// A TLS handshake on port 443 (Traefik's tlsChallenge).
+    #[serde(rename = "tls-alpn-01")]
+    TlsAlpn01,
+    /// A request to port 80 (Traefik's httpChallenge on the http entrypoint).
+    #[serde(rename = "http-01")]
+    Http01,
+}
+
+impl Challenge {
+    pub fn name(self) -> &'static str {
+        match self {
+            Challenge::TlsAlpn01 => "tls-alpn-01",
+            Challenge::Http01 => "http-01",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -231,6 +256,7 @@ mod tests {
         assert_eq!((d.http.port.get(), d.https.port.get()), (80, 443));
         assert_eq!(d.proxy_ports(), vec![80]);
         assert_eq!(d.user_environment.default_app, DefaultApp::Jupyterlab);
+        assert_eq!(d.https.letsencrypt.challenge, Challenge::TlsAlpn01);
     }
 
     #[test]
@@ -244,6 +270,19 @@ mod tests {
         assert!(e.message.contains("between 1 and 65535"), "{}", e.message);
         let e = typed(json!({"limits": {"memory": true}})).unwrap_err();
         assert!(e.message.contains("limits.memory"), "{}", e.message);
+    }
+
+    #[test]
+    fn challenge_names_are_tljh_style() {
+        let e = typed(json!({"https": {"letsencrypt": {"challenge": "http-01"}}})).unwrap();
+        assert_eq!(e.https.letsencrypt.challenge, Challenge::Http01);
+        assert_eq!(e.https.letsencrypt.challenge.name(), "http-01");
+        let e = typed(json!({"https": {"letsencrypt": {"challenge": "dns-01"}}})).unwrap_err();
+        assert!(
+            e.message.contains("https.letsencrypt.challenge"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -60,6 +60,31 @@ pub fn check_tls_files(https: &Https) -> Result<()> {
     Ok(())
 }
 
+/// A CA bundle for the ACME server must be readable PEM: Traefik refuses
+/// to start its ACME client without saying so on the command line.
+pub fn check_ca_bundle(https: &Https) -> Result<()> {
+    let Https::LetsEncrypt(le) = https else {
+        return Ok(());
+    };
+    let Some(path) = &le.ca_bundle else {
+        return Ok(());
+    };
+    let key = "https.letsencrypt.ca_bundle";
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::new(format!("{key}: cannot read {path}: {e}")).with_hint(format!(
+            "copy the CA's PEM certificate there, or `tljh-config unset {key}`"
+        ))
+    })?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(
+            Error::new(format!("{key}: {path} holds no PEM certificate")).with_hint(
+                "it must contain -----BEGIN CERTIFICATE----- blocks (the ACME server's CA)",
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// A fresh Traefik API secret: 32 random bytes as hex.
 pub fn new_api_secret() -> Result<String> {
     let mut bytes = [0u8; 32];

@@ -4,6 +4,7 @@
 //! pure; `files` does the I/O. Everything is rendered and validated before
 //! the first write, and a file is only rewritten when its bytes change.
 
+pub mod acme;
 pub mod files;
 pub mod hub;
 pub mod merge;
@@ -62,6 +63,7 @@ impl Plan {
         let snippets = files::read_snippets(&paths.traefik_config_d())?;
         let traefik = traefik::render(&eff, paths, &snippets)?;
         files::check_tls_files(&traefik.https)?;
+        files::check_ca_bundle(&traefik.https)?;
         // A new API password must reach the hub too, or it could not talk to
         // Traefik until its next start.
         let hub_json = if with_hub || new_secret.is_some() {
@@ -97,6 +99,7 @@ impl Plan {
         // read when Traefik restarts.
         w.traefik_dynamic =
             files::write_state_file(&paths.dynamic_toml(), &self.traefik.dynamic_toml)?;
+        w.traefik_env = files::write_state_file(&paths.traefik_env(), &self.traefik.env)?;
         w.traefik_static =
             files::write_state_file(&paths.traefik_toml(), &self.traefik.static_toml)?;
         if let Some(json) = &self.hub_json {
@@ -113,6 +116,8 @@ pub struct Written {
     pub api_secret: Outcome,
     pub acme_json: Outcome,
     pub traefik_dynamic: Outcome,
+    /// state/traefik.env, read by the unit when Traefik (re)starts.
+    pub traefik_env: Outcome,
     /// An updated traefik.toml takes effect when Traefik restarts
     /// (`tljh-config reload proxy`).
     pub traefik_static: Outcome,
@@ -128,6 +133,7 @@ impl Default for Written {
             api_secret: Outcome::Unchanged,
             acme_json: Outcome::Unchanged,
             traefik_dynamic: Outcome::Unchanged,
+            traefik_env: Outcome::Unchanged,
             traefik_static: Outcome::Unchanged,
             hub_config: Outcome::Unchanged,
             warnings: vec![],
@@ -143,6 +149,7 @@ impl Written {
             self.api_secret,
             self.acme_json,
             self.traefik_dynamic,
+            self.traefik_env,
             self.traefik_static,
             self.hub_config,
         ]
@@ -161,6 +168,7 @@ impl Written {
             (self.api_secret, "traefik-api.secret"),
             (self.acme_json, "acme.json"),
             (self.traefik_dynamic, "rules/dynamic.toml"),
+            (self.traefik_env, "traefik.env"),
             (self.traefik_static, "traefik.toml"),
             (self.hub_config, "hub-config.json"),
         ] {
@@ -169,8 +177,8 @@ impl Written {
             }
         }
         let mut line = format!("updated in {}: {}", state.display(), names.join(", "));
-        if self.traefik_static == Outcome::Updated {
-            line.push_str(" (run `tljh-config reload proxy` to apply traefik.toml)");
+        if self.traefik_static == Outcome::Updated || self.traefik_env == Outcome::Updated {
+            line.push_str(" (run `tljh-config reload proxy` to apply it)");
         }
         line
     }

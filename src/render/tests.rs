@@ -172,6 +172,36 @@ fn letsencrypt_creates_private_acme_store_and_keeps_its_content() {
 }
 
 #[test]
+fn ca_bundle_must_be_readable_pem_before_anything_is_written() {
+    let (dir, paths) = prefix();
+    let bundle = dir.path().join("ca.pem");
+    let config = format!(
+        "[https]\nenabled = true\nletsencrypt.email = \"a@example.org\"\n\
+         letsencrypt.domains = [\"example.org\"]\nletsencrypt.ca_bundle = {:?}\n",
+        bundle.display().to_string()
+    );
+    set_config(&paths, &config);
+    let e = write_all(&paths).unwrap_err();
+    assert!(
+        e.message.contains("https.letsencrypt.ca_bundle"),
+        "{}",
+        e.message
+    );
+    std::fs::write(&bundle, "not pem").unwrap();
+    let e = write_all(&paths).unwrap_err();
+    assert!(e.message.contains("no PEM certificate"), "{}", e.message);
+    assert!(!paths.traefik_toml().exists() && !paths.traefik_env().exists());
+    std::fs::write(&bundle, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    write_all(&paths).unwrap();
+    let env = std::fs::read_to_string(paths.traefik_env()).unwrap();
+    assert!(
+        env.contains(&format!("LEGO_CA_CERTIFICATES=\"{}\"", bundle.display())),
+        "{env}"
+    );
+    assert_eq!(mode(&paths.traefik_env()), 0o600);
+}
+
+#[test]
 fn existing_secret_is_kept() {
     let (_d, paths) = prefix();
     std::fs::create_dir_all(paths.state_dir()).unwrap();

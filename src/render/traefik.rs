@@ -3,6 +3,7 @@
 //! text out. JupyterHub's own routes live in `state/rules/rules.toml`, which
 //! jupyterhub-traefik-proxy owns; nothing here touches it.
 
+use super::acme::{self, LE_RESOLVER, LetsEncrypt};
 use super::merge::{self, Snippet};
 use crate::effective::Effective;
 use crate::error::{Error, Result};
@@ -20,8 +21,6 @@ pub const API_ENTRYPOINT: &str = "auth_api";
 /// table left by an older setup cannot clash with ours.
 pub const API_ROUTER: &str = "hubcfg-api";
 pub const API_AUTH_MIDDLEWARE: &str = "hubcfg-api-auth";
-pub const LE_RESOLVER: &str = "letsencrypt";
-const LE_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
 const CIPHER_SUITES: [&str; 6] = [
     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -37,15 +36,8 @@ const HEADER: &str =
 #[derive(Debug, Clone, PartialEq)]
 pub enum Https {
     Off,
-    Manual {
-        cert: String,
-        key: String,
-    },
-    LetsEncrypt {
-        email: String,
-        domains: Vec<String>,
-        staging: bool,
-    },
+    Manual { cert: String, key: String },
+    LetsEncrypt(LetsEncrypt),
 }
 
 /// The https settings, refusing incomplete or ambiguous ones with the
@@ -105,11 +97,7 @@ pub fn https(eff: &Effective) -> Result<Https> {
             if !m.is_empty() {
                 return Err(incomplete(&m));
             }
-            Ok(Https::LetsEncrypt {
-                email: email.to_string(),
-                domains: domains.clone(),
-                staging: https.letsencrypt.staging,
-            })
+            Ok(Https::LetsEncrypt(LetsEncrypt::new(eff)?))
         }
     }
 }
@@ -200,7 +188,7 @@ pub fn htpasswd_sha(username: &str, password: &str) -> String {
 
 /// Sets the dotted `path` in `t`, creating tables on the way. Only for
 /// paths written here: no part may contain a dot.
-fn put(t: &mut Table, path: &str, v: impl Into<Value>) {
+pub(super) fn put(t: &mut Table, path: &str, v: impl Into<Value>) {
     let (parents, leaf) = path.rsplit_once('.').unwrap_or(("", path));
     let mut cur = t;
     for part in parents.split('.').filter(|p| !p.is_empty()) {
@@ -245,6 +233,8 @@ pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
     put(t, "global.checkNewVersion", false);
     put(t, "global.sendAnonymousUsage", false);
     put(t, "log.level", "INFO");
+    // The journal shows escape codes as they are; `hubcfg` reads these lines.
+    put(t, "log.noColor", true);
     put(t, "accessLog.format", "json");
     put(t, "accessLog.filters.statusCodes", strings(&["500-999"]));
     for header in ["Authorization", "Cookie", "Set-Cookie", "X-Xsrftoken"] {
@@ -271,22 +261,16 @@ pub fn static_config(eff: &Effective, paths: &Paths) -> Result<Table> {
         put(t, &format!("{redirect}.scheme"), "https");
         let ep = entry_point(t, HTTPS_ENTRYPOINT, &eff.https.address, eff.https.port);
         put(t, &format!("{ep}.http.tls.options"), "default");
-        if let Https::LetsEncrypt { domains, .. } = &https {
+        if let Https::LetsEncrypt(le) = &https {
             put(t, &format!("{ep}.http.tls.certResolver"), LE_RESOLVER);
             let mut domain = Table::new();
-            put(&mut domain, "main", domains[0].as_str());
-            put(&mut domain, "sans", strings(&domains[1..]));
+            put(&mut domain, "main", le.domains[0].as_str());
+            put(&mut domain, "sans", strings(&le.domains[1..]));
             put(t, &format!("{ep}.http.tls.domains"), vec![domain]);
         }
     }
-    if let Https::LetsEncrypt { email, staging, .. } = &https {
-        let acme = format!("certificatesResolvers.{LE_RESOLVER}.acme");
-        put(t, &format!("{acme}.email"), email.as_str());
-        put(t, &format!("{acme}.storage"), path(paths.acme_json()));
-        put(t, &format!("{acme}.tlsChallenge"), Table::new());
-        if *staging {
-            put(t, &format!("{acme}.caServer"), LE_STAGING);
-        }
+    if let Https::LetsEncrypt(le) = &https {
+        acme::resolver(t, le, path(paths.acme_json()));
     }
     Ok(root)
 }
@@ -337,17 +321,10 @@ pub fn dynamic_config(eff: &Effective, paths: &Paths) -> Result<Table> {
 
 /// Settings that render but probably do not do what the user wants.
 pub fn warnings(eff: &Effective) -> Vec<String> {
-    let mut out = vec![];
-    let port = eff.https.port.get();
-    if let Ok(Https::LetsEncrypt { .. }) = https(eff)
-        && port != 443
-    {
-        out.push(format!(
-            "https.port is {port}, but Let's Encrypt's tls-alpn-01 check connects to port 443: \
-             certificates are only issued if port 443 reaches this port"
-        ));
+    match https(eff) {
+        Ok(Https::LetsEncrypt(le)) => acme::warnings(eff, &le),
+        _ => vec![],
     }
-    out
 }
 
 /// Both files' text, checked by parsing them back.
@@ -355,6 +332,8 @@ pub fn warnings(eff: &Effective) -> Vec<String> {
 pub struct Rendered {
     pub static_toml: String,
     pub dynamic_toml: String,
+    /// state/traefik.env, the unit's EnvironmentFile.
+    pub env: String,
     pub https: Https,
 }
 
@@ -377,10 +356,16 @@ pub fn render(eff: &Effective, paths: &Paths, snippets: &[Snippet]) -> Result<Re
         "{HEADER}# Extra dynamic config can go in other files in this directory.\n\n{}",
         serialize(&dynamic_config(eff, paths)?, "rules/dynamic.toml")?
     );
+    let https = https(eff)?;
+    let env = acme::traefik_env(match &https {
+        Https::LetsEncrypt(le) => Some(le),
+        _ => None,
+    });
     Ok(Rendered {
         static_toml,
         dynamic_toml,
-        https: https(eff)?,
+        env,
+        https,
     })
 }
 

@@ -156,9 +156,9 @@ fn https_settings(eff: &Effective) -> Https {
         ..Https::default()
     };
     match traefik::https(eff) {
-        Ok(HttpsMode::LetsEncrypt { domains, .. }) => {
+        Ok(HttpsMode::LetsEncrypt(le)) => {
             h.source = Some("letsencrypt".into());
-            h.domains = domains;
+            h.domains = le.domains;
         }
         Ok(HttpsMode::Manual { .. }) => h.source = Some("manual".into()),
         Ok(HttpsMode::Off) => {}

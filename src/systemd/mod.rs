@@ -90,6 +90,11 @@ pub trait ServiceManager {
     fn journal_of_run(&self, unit: &str, _invocation_id: &str, lines: usize) -> String {
         self.journal_tail(unit, lines)
     }
+
+    /// The journal lines of the unit's current run (since its last start).
+    fn current_run_log(&self, _unit: &str) -> Vec<String> {
+        vec![]
+    }
 }
 
 /// The real thing: `systemctl` and `journalctl` on PATH.
@@ -179,6 +184,28 @@ impl ServiceManager for Systemctl {
         cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", "-n", &n, &field]))
             .map(|o| o.stdout.trim_end().to_string())
             .unwrap_or_else(|e| format!("(could not read the journal of {unit}: {})", e.message))
+    }
+
+    fn current_run_log(&self, unit: &str) -> Vec<String> {
+        // Every journal entry of a service's output carries the invocation
+        // ID of the run that wrote it: a restart starts a new one.
+        let id = cmd::run(&mut systemctl(&[
+            "show",
+            "--property=InvocationID",
+            "--value",
+            unit,
+        ]))
+        .ok()
+        .filter(|o| o.success())
+        .map(|o| o.stdout.trim().to_string())
+        .unwrap_or_default();
+        if id.is_empty() {
+            return vec![];
+        }
+        let matcher = format!("_SYSTEMD_INVOCATION_ID={id}");
+        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", &matcher]))
+            .map(|o| o.stdout.lines().map(String::from).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -19,19 +19,14 @@ pub struct Acme {
 
 impl Acme {
     /// Starts challtestsrv, then (once it answers DNS) pebble, which
-    /// validates tls-alpn-01 challenges on 127.0.0.1:`tls_port`; returns
+    /// validates tls-alpn-01 challenges on 127.0.0.1:`tls_port` and http-01
+    /// ones on 127.0.0.1:`http_port`; returns
     /// once pebble's ACME directory and management API answer over https.
     /// pebble's certificate is signed by the CA that `tls::openssl_cert`
     /// made in `work`. pebble starts after `pebble_delay`: zero, except to
     /// show that a pebble slow to start is waited for.
-    pub fn start(work: &Path, tls_port: u16, pebble_delay: Duration) -> Acme {
-        let (acme, mgmt, dns, dns_mgmt, http01) = (
-            free_port(),
-            free_port(),
-            free_port(),
-            free_port(),
-            free_port(),
-        );
+    pub fn start(work: &Path, http_port: u16, tls_port: u16, pebble_delay: Duration) -> Acme {
+        let (acme, mgmt, dns, dns_mgmt) = (free_port(), free_port(), free_port(), free_port());
         let dns_server = Server::start(
             "pebble-challtestsrv",
             work,
@@ -57,7 +52,7 @@ impl Acme {
                 "managementListenAddress": format!("127.0.0.1:{mgmt}"),
                 "certificate": crt,
                 "privateKey": key,
-                "httpPort": http01,
+                "httpPort": http_port,
                 "tlsPort": tls_port,
                 "ocspResponderURL": "",
                 "externalAccountBindingRequired": false,

@@ -45,6 +45,31 @@ fn letsencrypt_and_enum() {
 }
 
 #[test]
+fn acme_server_must_be_a_url() {
+    let k = schema::lookup("https.letsencrypt.ca_server").unwrap().kind;
+    for ok in [
+        "",
+        "https://127.0.0.1:14000/dir",
+        "http://ca.internal/acme/directory",
+    ] {
+        assert!(check_value(k, &json!(ok)).is_ok(), "{ok}");
+    }
+    for bad in [
+        "not a url",
+        "ftp://x",
+        "https://",
+        "https:///dir",
+        "ca.example.org",
+    ] {
+        let e = check_value(k, &json!(bad)).unwrap_err();
+        assert!(e.contains("http(s) URL"), "{bad}: {e}");
+    }
+    let challenge = schema::lookup("https.letsencrypt.challenge").unwrap().kind;
+    assert!(check_value(challenge, &json!("http-01")).is_ok());
+    assert!(check_value(challenge, &json!("dns-01")).is_err());
+}
+
+#[test]
 fn group_map_wants_lists_of_strings() {
     let k = Kind::GroupMap;
     assert!(check_value(k, &json!({"g": ["a", "b"]})).is_ok());
