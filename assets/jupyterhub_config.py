@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import re
+import sys
 
 from systemdspawner import SystemdSpawner
 from traitlets import Dict, Integer, Unicode
@@ -77,6 +78,42 @@ def apply_traits(c, traits):
         for name, value in values.items():
             if value is not None:
                 section[name] = value
+
+
+def read_token(path):
+    """The token in `path` (stripped), or None when it is missing or empty."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            token = f.read().strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise SystemExit(
+            f"hubcfg: cannot read {path}: {e.strerror}. "
+            "Run `hubcfg bootstrap` as root to repair it."
+        ) from None
+    return token or None
+
+
+def apply_service_tokens(c, token_files):
+    """Give each named service in c.JupyterHub.services its api_token, read
+    from its file (the token is never in the rendered JSON). A missing file
+    leaves the service without a token: the hub starts, and hubcfg's
+    commands that need it say to run the installer."""
+    services = c.JupyterHub.services if "services" in c.JupyterHub else []
+    for name, path in token_files.items():
+        token = read_token(path)
+        for service in services:
+            if service.get("name") != name:
+                continue
+            if token is None:
+                print(
+                    f"hubcfg: {path} is missing or empty, so the {name!r} service "
+                    "has no API token; run `hubcfg bootstrap` as root to create it",
+                    file=sys.stderr,
+                )
+            else:
+                service["api_token"] = token
 
 
 def config_d_files(directory):
@@ -167,6 +204,7 @@ def configure(c, path=None):
     """Apply the rendered settings to `c`; returns them."""
     hub = load_hub_config(path or hub_config_path())
     apply_traits(c, hub["traits"])
+    apply_service_tokens(c, hub.get("service_token_files", {}))
     c.JupyterHub.spawner_class = HubcfgSpawner
     return hub
 

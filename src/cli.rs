@@ -19,6 +19,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod users;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hubcfg",
@@ -134,6 +136,9 @@ pub enum Command {
     },
     /// Print a shell completion script: `hubcfg completions bash > /etc/bash_completion.d/hubcfg`.
     Completions { shell: clap_complete::Shell },
+    /// Hub users in bulk: add, import a CSV, remove, reset a password.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
@@ -244,6 +249,7 @@ fn refuse_foreign_config_path(cli: &Cli, paths: &Paths) -> Result<()> {
         Some(Command::Render { .. }) => "render",
         Some(Command::Bootstrap(_)) => "bootstrap",
         Some(Command::EnsureUser { .. }) => "ensure-user",
+        Some(Command::Users(_)) => "users",
         _ => return Ok(()),
     };
     let Some(given) = &cli.config_path else {
@@ -296,6 +302,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "hubcfg", &mut std::io::stdout());
             Ok(())
+        }
+        Some(Command::Users(command)) => {
+            users::run(command, &paths, opts.lock_timeout, opts.messages, opts.json)
         }
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());

@@ -99,6 +99,36 @@ pub fn check(cmd: &Command, out: Output) -> Result<Output> {
     )))
 }
 
+/// Like `run`, but feeds `input` on stdin (for secrets: they stay out of
+/// argv, so `ps` never shows them). Nothing is logged, not even the command:
+/// callers name it in their own errors.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Result<Output> {
+    use std::io::Write;
+    let shown = to_shell(cmd);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::new(format!("could not run `{shown}`: {e}"))
+                .with_kind(Kind::Command)
+                .with_source(e)
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A child that exits early closes the pipe; its exit status says why.
+        let _ = stdin.write_all(input);
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::new(format!("waiting for `{shown}`: {e}")).with_source(e))?;
+    Ok(Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
 /// The last `n` lines of `text`, indented for display under a message.
 pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
@@ -178,6 +208,13 @@ mod tests {
     fn missing_program_is_an_error_not_a_panic() {
         let err = run(&mut Command::new("/nonexistent/prog")).unwrap_err();
         assert!(err.message.contains("/nonexistent/prog"));
+    }
+
+    #[test]
+    fn stdin_reaches_the_child() {
+        let out = run_with_stdin(&mut Command::new("cat"), b"secret\n").unwrap();
+        assert_eq!(out.stdout, "secret\n");
+        assert!(run_with_stdin(&mut Command::new("/nonexistent/prog"), b"").is_err());
     }
 
     #[test]

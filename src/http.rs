@@ -31,3 +31,19 @@ pub fn probe_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
         .build()
         .map_err(|e| Error::new(format!("could not set up an HTTP client: {e}")))
 }
+
+/// A client for our own hub's API on this machine: no proxy from the
+/// environment (the request must not leave the host with the token), a
+/// self-signed or not-yet-issued certificate accepted, no redirects.
+pub fn local_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    install_crypto_provider();
+    reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(timeout)
+        .no_proxy()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("hubcfg/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::new(format!("could not set up an HTTP client: {e}")))
+}

@@ -94,6 +94,11 @@ impl Paths {
     pub fn traefik_api_secret(&self) -> PathBuf {
         self.join("state/traefik-api.secret")
     }
+    /// The API token of the `hubcfg` hub service (0600): `users list`,
+    /// `users remove`, `status` talk to the hub's REST API with it.
+    pub fn hub_token(&self) -> PathBuf {
+        self.join("state/hubcfg-hub-token")
+    }
     pub fn passwords_dbm(&self) -> PathBuf {
         self.join("state/passwords.dbm")
     }

@@ -69,7 +69,7 @@ fn failed_preflight_touches_nothing() {
         .arg(&prefix)
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("[1/14] Preflight checks … failed"))
+        .stdout(predicate::str::contains("[1/15] Preflight checks … failed"))
         .stderr(predicate::str::contains("stopped before changing anything"));
     let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     for e in expected {

@@ -151,6 +151,8 @@ fn hub_starts_behind_traefik() {
         &format!("[http]\naddress = \"127.0.0.1\"\nport = {http}\n[traefik_api]\nport = {api}\n"),
     );
     let state = prefix.join("state");
+    let token = "e2e0".repeat(16);
+    std::fs::write(state.join("hubcfg-hub-token"), format!("{token}\n")).unwrap();
     // The hub asks Traefik's API for its routes as it starts: Traefik first.
     let traefik = start_traefik(prefix, &[], &[http, api]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -189,4 +191,16 @@ fn hub_starts_behind_traefik() {
         hub_log.contains("Starting service 'cull-idle'"),
         "culler not started:\n{hub_log}"
     );
+    // hubcfg's own service: the token from its file works, with the role's
+    // scopes (a 404 for an unknown user means admin:users was granted: the
+    // scope is checked first), and is in no log.
+    let api = hubcfg::hub_api::HubApi::installed(&hubcfg::paths::Paths::new(prefix)).unwrap();
+    let users = api.users().unwrap();
+    assert!(users.is_empty(), "{users:?}");
+    assert_eq!(
+        api.delete_user("nobody").unwrap(),
+        hubcfg::hub_api::Deleted::NotKnown
+    );
+    let hub_log = std::fs::read_to_string(hub.log_path()).unwrap();
+    assert!(!hub_log.contains(&token), "the token is in the hub's log");
 }

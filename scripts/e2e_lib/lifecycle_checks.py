@@ -51,6 +51,7 @@ def pip_setting_uv_lacks_means_pip(c):
         want = "with pip"
     line = next((l for l in out.splitlines() if "Python environments" in l), "")
     expect(want in line, f"the step line does not say pip and why: {line!r}")
+    print(f"    {line.strip()}")
     expect(c.sh(props).stdout == before, "the hub or Traefik restarted")
 
 

@@ -57,6 +57,7 @@ pub fn steps() -> (Vec<Box<dyn AnyStep>>, usize) {
         Box::new(system::Admins::default()),
         Box::new(layout::HubGlue),
         Box::new(services::ApiSecret),
+        Box::new(services::HubToken),
         Box::new(render_step::Render),
     ];
     let stop_page_before = steps.len();

@@ -6,7 +6,7 @@
 use super::apt::{AptPackages, PACKAGES, tests::FakeApt};
 use super::layout::{ConfigDirs, HubGlue, SelfInstall};
 use super::render_step::Render;
-use super::services::{ApiSecret, Links, Services};
+use super::services::{ApiSecret, HubToken, Links, Services};
 use super::system::{Admins, Groups, Sudoers};
 use super::testutil::{TestEnv, script};
 use super::{AnyStep, run_steps};
@@ -57,6 +57,7 @@ fn steps(env: &TestEnv) -> Vec<Box<dyn AnyStep>> {
         Box::new(Admins::default()),
         Box::new(HubGlue),
         Box::new(ApiSecret),
+        Box::new(HubToken),
         Box::new(Render),
         Box::new(Services {
             unit_dir: env.sys_dir("systemd"),

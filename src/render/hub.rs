@@ -6,9 +6,14 @@
 //! {
 //!   "version": 1,
 //!   "traits": { "<ConfigurableClass>": { "<trait>": <value>, … }, … },
+//!   "service_token_files": { "<service>": "<PREFIX>/state/<file>" },
 //!   "config_d": "<PREFIX>/config/jupyterhub_config.d"
 //! }
 //! ```
+//! `service_token_files` names, per service in `JupyterHub.services`, the
+//! file its `api_token` is read from: the glue reads it, so no token is in
+//! this file. (An older glue ignores the key and registers the service
+//! without a token: the hub still starts.)
 //! The glue does `c.<Class>.<trait> = value` for every entry, sets
 //! `JupyterHub.spawner_class` to its `HubcfgSpawner` (configured through the
 //! `HubcfgSpawner` traits here), then loads `config_d/*.py` in sorted order.
@@ -24,11 +29,32 @@ pub const FORMAT_VERSION: u64 = 1;
 pub const HUB_IP: &str = "127.0.0.1";
 pub const HUB_PORT: u16 = 15001;
 pub const CULLER_SERVICE: &str = "cull-idle";
+/// The service whose token `hubcfg` itself uses (`Paths::hub_token`).
+pub const HUBCFG_SERVICE: &str = "hubcfg";
+
+/// What the `hubcfg` service may do, and which command needs it. Nothing
+/// else: it cannot start servers, read tokens or change roles.
+pub const HUBCFG_SCOPES: &[&str] = &[
+    // users list: every user's name (GET /hub/api/users).
+    "list:users",
+    // users list: the user model (admin flag; the default server's URL).
+    "read:users",
+    // users list: last activity.
+    "read:users:activity",
+    // users list, status: whether a server is running or pending.
+    "read:servers",
+    // users remove: DELETE /hub/api/users/NAME (the hub stops a running
+    // server first). JupyterHub 5.5 has `delete:users` for just that; hub/
+    // may hold any 5.x from 5.2, and a role naming a scope the hub does not
+    // know stops the hub, so the scope every 5.x knows.
+    "admin:users",
+];
 
 /// `state/hub-config.json`. Fields in the order JSON prints them (sorted).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HubConfig {
     pub config_d: String,
+    pub service_token_files: BTreeMap<String, String>,
     pub traits: BTreeMap<String, BTreeMap<String, Trait>>,
     pub version: u64,
 }
@@ -73,9 +99,10 @@ impl From<Vec<String>> for Trait {
     }
 }
 
-/// A hub-managed service (`JupyterHub.services`).
+/// A service (`JupyterHub.services`): hub-managed when it has a command.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Service {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
     pub name: String,
 }
@@ -235,11 +262,17 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
         path(paths.rules_toml()).into(),
     );
 
+    let (mut services, mut roles) = (vec![], vec![]);
     if eff.services.cull.enabled {
         let (service, role) = culler(eff, paths);
-        set("JupyterHub", "services", Trait::Services(vec![service]));
-        set("JupyterHub", "load_roles", Trait::Roles(vec![role]));
+        services.push(service);
+        roles.push(role);
     }
+    let (service, role) = hubcfg_service();
+    services.push(service);
+    roles.push(role);
+    set("JupyterHub", "services", Trait::Services(services));
+    set("JupyterHub", "load_roles", Trait::Roles(roles));
 
     // auth.<Class>.<trait> passes through last, so it wins.
     for (class, class_traits) in &eff.auth.classes {
@@ -250,6 +283,7 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
 
     Ok(HubConfig {
         config_d: path(paths.jupyterhub_config_d()),
+        service_token_files: BTreeMap::from([(HUBCFG_SERVICE.into(), path(paths.hub_token()))]),
         traits,
         version: FORMAT_VERSION,
     })
@@ -291,6 +325,23 @@ fn culler(eff: &Effective, paths: &Paths) -> (Service, Role) {
             name: CULLER_SERVICE.into(),
             scopes: scopes.into_iter().map(String::from).collect(),
             services: vec![CULLER_SERVICE.into()],
+        },
+    )
+}
+
+/// hubcfg's own service: no command (hubcfg is not a process the hub runs),
+/// its token from `service_token_files`, the role with `HUBCFG_SCOPES`.
+fn hubcfg_service() -> (Service, Role) {
+    (
+        Service {
+            command: vec![],
+            name: HUBCFG_SERVICE.into(),
+        },
+        Role {
+            description: "hubcfg users list/remove and status".into(),
+            name: HUBCFG_SERVICE.into(),
+            scopes: HUBCFG_SCOPES.iter().map(|s| s.to_string()).collect(),
+            services: vec![HUBCFG_SERVICE.into()],
         },
     )
 }

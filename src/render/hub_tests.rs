@@ -87,10 +87,59 @@ fn culler_custom_args() {
 }
 
 #[test]
-fn culler_disabled_adds_no_service() {
+fn culler_disabled_leaves_only_the_hubcfg_service() {
     let v = hub(json!({"services": {"cull": {"enabled": false}}}));
-    assert!(v["traits"]["JupyterHub"].get("services").is_none());
-    assert!(v["traits"]["JupyterHub"].get("load_roles").is_none());
+    let names = |key: &str| -> Vec<Value> {
+        t(&v, "JupyterHub", key)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].clone())
+            .collect()
+    };
+    assert_eq!(names("services"), vec![json!("hubcfg")]);
+    assert_eq!(names("load_roles"), vec![json!("hubcfg")]);
+}
+
+#[test]
+fn hubcfg_service_gets_its_token_from_the_file_and_only_its_scopes() {
+    let v = hub(json!({}));
+    let services = t(&v, "JupyterHub", "services").as_array().unwrap();
+    let service = services.iter().find(|s| s["name"] == "hubcfg").unwrap();
+    assert_eq!(
+        service,
+        &json!({"name": "hubcfg"}),
+        "no command (the hub does not run hubcfg) and no token in the JSON"
+    );
+    assert_eq!(
+        v["service_token_files"],
+        json!({"hubcfg": "/opt/tljh/state/hubcfg-hub-token"})
+    );
+    let roles = t(&v, "JupyterHub", "load_roles").as_array().unwrap();
+    let role = roles.iter().find(|r| r["name"] == "hubcfg").unwrap();
+    assert_eq!(role["services"], json!(["hubcfg"]));
+    assert_eq!(
+        role["scopes"],
+        json!([
+            "list:users",
+            "read:users",
+            "read:users:activity",
+            "read:servers",
+            "admin:users"
+        ])
+    );
+    // The culler keeps its own role.
+    let culler = roles.iter().find(|r| r["name"] == "cull-idle").unwrap();
+    assert_eq!(culler["services"], json!(["cull-idle"]));
+}
+
+#[test]
+fn hubcfg_token_file_follows_the_prefix() {
+    let v = serde_json::to_value(try_hub(json!({}), "s", "/srv/hub").unwrap()).unwrap();
+    assert_eq!(
+        v["service_token_files"]["hubcfg"],
+        json!("/srv/hub/state/hubcfg-hub-token")
+    );
 }
 
 #[test]

@@ -308,6 +308,29 @@ def check_config_d(glue_py, rendered, tmp):
     )
 
 
+def check_service_tokens(glue_py, rendered, tmp):
+    """The hubcfg service's api_token comes from its file, never the JSON."""
+    check("api_token" not in json.dumps(rendered), "the rendered JSON holds no api_token")
+    token_file, path = os.path.join(tmp, "token"), os.path.join(tmp, "hub-config.json")
+    with open(token_file, "w") as f:
+        f.write("0123456789abcdef" * 4 + "\n")
+    with open(path, "w") as f:
+        json.dump(dict(rendered, config_d=tmp, service_token_files={"hubcfg": token_file}), f)
+    services = {s["name"]: s for s in JupyterHub(config=load_glue(glue_py, path)).services}
+    check(
+        services.get("hubcfg", {}).get("api_token") == "0123456789abcdef" * 4,
+        "the hubcfg service's api_token is read from its file (stripped)",
+    )
+    others = [n for n, s in services.items() if n != "hubcfg" and "api_token" in s]
+    check(not others, f"no other service gets a token: {others!r}")
+    os.remove(token_file)
+    services = {s["name"]: s for s in JupyterHub(config=load_glue(glue_py, path)).services}
+    check(
+        "hubcfg" in services and "api_token" not in services["hubcfg"],
+        "a missing token file leaves the service without a token (the hub starts)",
+    )
+
+
 def check_bad_json(glue_py, tmp):
     for name, text, expect in [
         ("missing.json", None, "hubcfg render"),
@@ -357,6 +380,8 @@ def main():
         check_account_names(glue_py, config, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         check_config_d(glue_py, rendered, tmp)
+    with tempfile.TemporaryDirectory() as tmp:
+        check_service_tokens(glue_py, rendered, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         check_bad_json(glue_py, tmp)
     check_config_path(glue_py)

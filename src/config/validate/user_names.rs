@@ -15,7 +15,7 @@ pub const NAME_LISTS: &[&str] = &["users.admin", "users.allowed", "users.banned"
 pub const GROUPS: &str = "users.extra_user_groups";
 
 /// Why `name` cannot be a hub user name, if it cannot.
-fn why_not_a_name(name: &str) -> Option<String> {
+pub fn why_not_a_name(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("it is empty".into());
     }
@@ -52,7 +52,7 @@ pub fn check(key: &str, names: &[&str], out: &mut Vec<Problem>) {
 
 /// What to tell about the unix account of hub user `name`, when it is not
 /// simply `jupyter-NAME`.
-fn account_note(name: &str) -> Option<String> {
+pub fn account_note(name: &str) -> Option<String> {
     let account = username::unix_name(name).ok()?;
     if account == format!("{}{name}", username::PREFIX) {
         return None;

@@ -54,6 +54,43 @@ fn secret_state(path: &Path) -> Result<SecretState> {
     }
 }
 
+/// The plan for a secret file: generate it when missing or empty, repair
+/// its mode when it is not 0600, nothing when it is fine.
+pub(super) fn plan_secret(path: PathBuf) -> Result<Vec<SecretAction>> {
+    Ok(match secret_state(&path)? {
+        SecretState::Ok => vec![],
+        SecretState::Missing => vec![SecretAction::Generate(path)],
+        SecretState::WrongMode(from) => vec![SecretAction::SetMode { path, from }],
+    })
+}
+
+/// Carries out `plan_secret`'s plan; a generated secret restarts the hub
+/// and proxy with `why`, a repaired mode restarts nothing (the secret is
+/// the same). The secret itself is never logged or returned.
+pub(super) fn execute_secret(ctx: &Ctx, plan: &[SecretAction], why: &str) -> Result<Outcome> {
+    let mut outcome = Outcome::done();
+    for action in plan {
+        match action {
+            SecretAction::Generate(path) => {
+                let state = ctx.paths.state_dir();
+                if !state.is_dir() {
+                    fsutil::ensure_dir(&state, 0o700)?;
+                }
+                fsutil::write_atomic(
+                    path,
+                    crate::render::files::new_api_secret()?.as_bytes(),
+                    SECRET_MODE,
+                )?;
+                outcome.restart = Restart::because(why);
+            }
+            SecretAction::SetMode { path, .. } => {
+                fs_err::set_permissions(path, std::fs::Permissions::from_mode(SECRET_MODE))?
+            }
+        }
+    }
+    Ok(outcome)
+}
+
 impl Step for ApiSecret {
     type Action = SecretAction;
 
@@ -62,36 +99,11 @@ impl Step for ApiSecret {
     }
 
     fn plan(&self, ctx: &Ctx) -> Result<Vec<SecretAction>> {
-        let path = ctx.paths.traefik_api_secret();
-        Ok(match secret_state(&path)? {
-            SecretState::Ok => vec![],
-            SecretState::Missing => vec![SecretAction::Generate(path)],
-            SecretState::WrongMode(from) => vec![SecretAction::SetMode { path, from }],
-        })
+        plan_secret(ctx.paths.traefik_api_secret())
     }
 
     fn execute(&self, ctx: &Ctx, plan: &[SecretAction], _: &dyn Reporter) -> Result<Outcome> {
-        let mut outcome = Outcome::done();
-        for action in plan {
-            match action {
-                SecretAction::Generate(path) => {
-                    let state = ctx.paths.state_dir();
-                    if !state.is_dir() {
-                        fsutil::ensure_dir(&state, 0o700)?;
-                    }
-                    fsutil::write_atomic(
-                        path,
-                        crate::render::files::new_api_secret()?.as_bytes(),
-                        SECRET_MODE,
-                    )?;
-                    // Both the hub and Traefik are configured with it.
-                    outcome.restart = Restart::because("the Traefik API secret was generated");
-                }
-                SecretAction::SetMode { path, .. } => {
-                    fs_err::set_permissions(path, std::fs::Permissions::from_mode(SECRET_MODE))?
-                }
-            }
-        }
-        Ok(outcome)
+        // Both the hub and Traefik are configured with it.
+        execute_secret(ctx, plan, "the Traefik API secret was generated")
     }
 }

@@ -1,12 +1,14 @@
-//! Running the hub: the Traefik API secret, the systemd units (written,
-//! enabled, restarted only when needed, then checked through Traefik), and
-//! the /usr/bin links.
+//! Running the hub: the Traefik API secret, the hubcfg service's hub API
+//! token, the systemd units (written, enabled, restarted only when needed,
+//! then checked through Traefik), and the /usr/bin links.
 
 mod api_secret;
+mod hub_token;
 mod links;
 mod units;
 
 pub use api_secret::{ApiSecret, SECRET_MODE, SecretAction};
+pub use hub_token::HubToken;
 pub use links::{LinkAction, Links};
 pub use units::{
     HUB_UNIT, ServiceAction, Services, TRAEFIK_UNIT, diagnose, render_unit, rendered_units,
@@ -15,5 +17,7 @@ pub use units::{
 #[cfg(test)]
 use units::HUB_TEMPLATE;
 
+#[cfg(test)]
+mod secret_tests;
 #[cfg(test)]
 mod tests;

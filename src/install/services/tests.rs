@@ -1,51 +1,11 @@
 use super::*;
-use crate::install::testutil::{TestEnv, assert_idempotent, mode, plan_lines, run, try_run};
+use crate::install::testutil::{TestEnv, mode, plan_lines, run, try_run};
 use crate::install::{Ctx, Restart, Step};
 use crate::paths::Paths;
 use std::io::Write;
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
-
-// ------------------------------------------------------------ ApiSecret
-
-#[test]
-fn api_secret_is_generated_once() {
-    let env = TestEnv::new();
-    let ctx = env.ctx();
-    let path = env.paths.traefik_api_secret();
-    assert_eq!(ApiSecret.plan(&ctx).unwrap().len(), 1);
-    let outcome = assert_idempotent(&ApiSecret, &ctx);
-    let secret = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(secret.len(), 64);
-    assert!(secret.chars().all(|c| c.is_ascii_hexdigit()));
-    assert_eq!(mode(&path), 0o600);
-    assert_eq!(mode(&env.paths.state_dir()), 0o700);
-    assert!(outcome.restart.is_some());
-    assert!(ApiSecret.plan(&ctx).unwrap().is_empty());
-    run(&ApiSecret, &ctx);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), secret);
-}
-
-#[test]
-fn api_secret_empty_is_regenerated_and_mode_repaired() {
-    let env = TestEnv::new();
-    let ctx = env.ctx();
-    let path = env.paths.traefik_api_secret();
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, "\n").unwrap();
-    assert!(run(&ApiSecret, &ctx).restart.is_some());
-    assert_eq!(std::fs::read_to_string(&path).unwrap().len(), 64);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let kept = std::fs::read_to_string(&path).unwrap();
-    let plan = plan_lines(&ApiSecret, &ctx);
-    assert!(plan[0].contains("mode"), "{plan:?}");
-    let outcome = assert_idempotent(&ApiSecret, &ctx);
-    assert_eq!(outcome.restart, None, "the secret itself is unchanged");
-    assert_eq!(mode(&path), 0o600);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), kept);
-}
 
 // ------------------------------------------------------------ Units
 

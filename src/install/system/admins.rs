@@ -1,18 +1,13 @@
 //! Install step: each `--admin NAME[:PASSWORD]` in `users.admin` and, with a
 //! password, as NAME's FirstUseAuthenticator password.
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Error, Result};
+use crate::firstuse::{Entry, Store};
 use crate::install::args::parse_admin;
 use crate::install::{Ctx, Outcome, Restart, Step};
 use crate::report::Reporter;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// bcrypt uses at most this many bytes of a password (newer versions refuse more).
-const BCRYPT_MAX: usize = 72;
-const PASSWORD_SCRIPT: &str = include_str!("firstuse_passwords.py");
 
 /// Each `--admin NAME[:PASSWORD]`: NAME is added to `users.admin` (never
 /// removing anyone, W9) and PASSWORD becomes NAME's FirstUseAuthenticator
@@ -59,10 +54,8 @@ pub fn parse_admins(specs: &[String]) -> Result<Vec<AdminSpec>> {
                         )),
                 );
             }
-            if pw.len() > BCRYPT_MAX {
-                return Err(Error::new(format!(
-                    "--admin {name}: the password is longer than {BCRYPT_MAX} bytes, which bcrypt (used by FirstUseAuthenticator) cannot store"
-                )));
+            if let Some(why) = crate::firstuse::password_problem(pw) {
+                return Err(Error::new(format!("--admin {name}: {why}")));
             }
         }
         let password = password.map(str::to_string);
@@ -112,10 +105,12 @@ pub fn add_admins(doc: &mut toml_edit::DocumentMut, names: &[String], path: &Pat
 }
 
 impl Admins {
-    fn python(&self, ctx: &Ctx) -> PathBuf {
-        self.python
-            .clone()
-            .unwrap_or_else(|| ctx.paths.hub_python())
+    fn store(&self, ctx: &Ctx) -> Store {
+        let mut store = Store::new(ctx.paths);
+        if let Some(p) = &self.python {
+            store.python = p.clone();
+        }
+        store
     }
 
     fn missing_in_config(&self, ctx: &Ctx, specs: &[AdminSpec]) -> Result<Vec<String>> {
@@ -131,59 +126,31 @@ impl Admins {
             .collect())
     }
 
-    /// Runs the password script; returns the names it found (or set)
-    /// differing from the wanted password.
-    fn passwords(&self, ctx: &Ctx, specs: &[AdminSpec], apply: bool) -> Result<Vec<String>> {
-        let users: Vec<_> = specs
-            .iter()
-            .filter_map(|s| {
-                s.password
-                    .as_ref()
-                    .map(|p| serde_json::json!({"name": s.name, "password": p}))
-            })
-            .collect();
-        let request = serde_json::json!({
-            "dbm": ctx.paths.passwords_dbm(),
-            "apply": apply,
-            "users": users,
-        });
-        let python = self.python(ctx);
-        let mut cmd = Command::new(&python);
-        cmd.args(["-I", "-c", PASSWORD_SCRIPT]);
-        let out = run_with_stdin(&mut cmd, request.to_string().as_bytes())
-            .context(|| "setting FirstUseAuthenticator passwords".to_string())?;
-        if !out.success() {
-            return Err(Error::new(format!(
-                "`{} -c <password script>` failed with exit code {} while {} FirstUseAuthenticator passwords in {}:\n{}",
-                python.display(),
-                out.status,
-                if apply { "setting" } else { "checking" },
-                ctx.paths.passwords_dbm().display(),
-                crate::cmd::tail(&out.stderr, 20)
-            )));
-        }
-        serde_json::from_str(out.stdout.trim()).map_err(|e| {
-            Error::new(format!(
-                "the password script printed something unexpected ({e}): {}",
-                out.stdout.trim()
-            ))
-        })
-    }
-
     fn password_todo(&self, ctx: &Ctx, specs: &[AdminSpec]) -> Result<Vec<String>> {
-        if !specs.iter().any(|s| s.password.is_some()) {
+        let entries = entries(specs);
+        if entries.is_empty() {
             return Ok(vec![]);
         }
-        if !self.python(ctx).is_file() {
+        let store = self.store(ctx);
+        if !store.python.is_file() {
             // The hub env is not there yet: everything is still to do.
-            return Ok(specs
-                .iter()
-                .filter(|s| s.password.is_some())
-                .map(|s| s.name.clone())
-                .collect());
+            return Ok(entries.into_iter().map(|e| e.name).collect());
         }
-        self.passwords(ctx, specs, false)
+        store.differing(&entries)
     }
+}
+
+/// The specs that carry a password, as store entries.
+fn entries(specs: &[AdminSpec]) -> Vec<Entry> {
+    specs
+        .iter()
+        .filter_map(|s| {
+            s.password.as_ref().map(|p| Entry {
+                name: s.name.clone(),
+                password: p.clone(),
+            })
+        })
+        .collect()
 }
 
 /// What the admins step does; passwords stay in the arguments, never in a
@@ -261,43 +228,9 @@ impl Step for Admins {
                     .any(|a| matches!(a, AdminAction::SetPassword { name } if *name == s.name))
             })
             .collect();
-        if !set.is_empty() {
-            let python = self.python(ctx);
-            if !python.is_file() {
-                return Err(Error::new(format!(
-                    "cannot set FirstUseAuthenticator passwords: {} does not exist",
-                    python.display()
-                ))
-                .with_hint("the hub environment must be installed before the admins step"));
-            }
-            crate::fsutil::ensure_dir(&ctx.paths.state_dir(), 0o700)?;
-            for n in self.passwords(ctx, &set, true)? {
-                tracing::info!("set the FirstUseAuthenticator password of {n}");
-            }
+        for n in self.store(ctx).set(&entries(&set))? {
+            tracing::info!("set the FirstUseAuthenticator password of {n}");
         }
         Ok(outcome)
     }
-}
-
-/// Like `cmd::run`, but feeds `input` on stdin (for secrets).
-pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Result<crate::cmd::Output> {
-    let shown = crate::cmd::to_shell(cmd);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::new(format!("could not run `{shown}`: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A child that exits early closes the pipe; its exit status says why.
-        let _ = stdin.write_all(input);
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::new(format!("waiting for `{shown}`: {e}")))?;
-    Ok(crate::cmd::Output {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
 }

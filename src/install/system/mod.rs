@@ -5,9 +5,7 @@ mod admins;
 mod groups;
 mod sudoers;
 
-pub use admins::{
-    AdminAction, AdminSpec, Admins, add_admins, configured_admins, parse_admins, run_with_stdin,
-};
+pub use admins::{AdminAction, AdminSpec, Admins, add_admins, configured_admins, parse_admins};
 pub use groups::Groups;
 pub use sudoers::{
     SUDOERS_CONTENT, SUDOERS_FILE, SUDOERS_MODE, Sudoers, WriteSudoers, find_program,

@@ -1,9 +1,14 @@
-# Sets FirstUseAuthenticator passwords (bcrypt hashes in a Python dbm file,
-# keyed by the UTF-8 hub user name, as firstuseauthenticator reads them).
+# FirstUseAuthenticator's password store: bcrypt hashes in a Python dbm
+# file, keyed by the UTF-8 hub user name as the hub sees it after
+# JupyterHub's default normalization (lower-cased), which is the key
+# firstuseauthenticator looks up at login.
 # Input on stdin (never argv, so passwords stay out of `ps`):
-#   {"dbm": PATH, "apply": bool, "users": [{"name": N, "password": P}, ...]}
-# Prints the JSON list of names whose stored hash did not match (and, with
-# "apply", were set). Users whose password already matches are left alone.
+#   {"dbm": PATH, "op": "check" | "set" | "remove",
+#    "users": [{"name": N, "password": P}, ...],   (check, set)
+#    "names": [N, ...]}                            (remove)
+# Prints a JSON list of names: for check, those whose stored hash does not
+# match the password given; for set, those it changed (a password that
+# already matches is left alone); for remove, those it had a password for.
 import dbm
 import json
 import os
@@ -13,7 +18,13 @@ import bcrypt
 
 req = json.load(sys.stdin)
 path = req["dbm"]
+op = req["op"]
 os.umask(0o077)
+SUFFIXES = ("", ".db", ".dir", ".dat", ".bak", ".pag")
+
+
+def key(name):
+    return name.lower().encode()
 
 
 class SqliteReader:
@@ -45,7 +56,7 @@ def open_readonly(path):
 
 
 def matches(db, name, password):
-    stored = db.get(name.encode()) if db is not None else None
+    stored = db.get(key(name)) if db is not None else None
     if stored is None:
         return False
     try:
@@ -54,20 +65,35 @@ def matches(db, name, password):
         return False
 
 
+def restrict():
+    # Whatever files this dbm flavour uses, only root may read them.
+    for suffix in SUFFIXES:
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
+
+
 changed = []
-if req["apply"]:
+if op == "set":
     with dbm.open(path, "c", 0o600) as db:
         for u in req["users"]:
             if not matches(db, u["name"], u["password"]):
-                db[u["name"].encode()] = bcrypt.hashpw(
-                    u["password"].encode(), bcrypt.gensalt()
-                )
+                db[key(u["name"])] = bcrypt.hashpw(u["password"].encode(), bcrypt.gensalt())
                 changed.append(u["name"])
-    # Whatever files this dbm flavour uses, only root may read them.
-    for suffix in ("", ".db", ".dir", ".dat", ".bak", ".pag"):
-        if os.path.exists(path + suffix):
-            os.chmod(path + suffix, 0o600)
-else:
+    restrict()
+elif op == "remove":
+    if dbm.whichdb(path) is not None:
+        with dbm.open(path, "w", 0o600) as db:
+            for name in req["names"]:
+                found = False
+                # An entry under the name as typed (not normalized) goes too.
+                for k in dict.fromkeys([key(name), name.encode()]):
+                    if k in db:
+                        del db[k]
+                        found = True
+                if found:
+                    changed.append(name)
+        restrict()
+elif op == "check":
     try:
         db = open_readonly(path)
     except dbm.error:
@@ -79,5 +105,7 @@ else:
     finally:
         if db is not None:
             db.close()
+else:
+    sys.exit("unknown op " + repr(op))
 
 json.dump(changed, sys.stdout)
