@@ -9,6 +9,7 @@ enforced on a real machine)."""
 
 import json
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,6 +49,21 @@ def _cgroup_note(c):
         f"{os.environ.get('E2E_MEMORY', '')} memory cgroup is real",
         flush=True,
     )
+
+
+@scenario(only_list="memory")
+def preflight_says_how_many_fit(c):
+    """Under 2 GB (here the group's limit, not the host's MemTotal) the
+    install's preflight warning counts the participants that fit. Preflight
+    writes no log: this reads the install's output (E2E_BOOTSTRAP_LOG)."""
+    path = os.environ.get("E2E_BOOTSTRAP_LOG", "")
+    expect(bool(path) and os.path.isfile(path), f"E2E_BOOTSTRAP_LOG={path!r} is not the install's output")
+    with open(path, errors="replace") as f:
+        out = f.read()
+    m = re.search(r"warning: this machine has .* of RAM: about \d+ participants? can work at the same time", out)
+    warnings = [line.strip() for line in out.splitlines() if "warning:" in line]
+    expect(m is not None, f"no participant count among the install's warnings: {warnings[:5]}")
+    print(f"    {m.group(0)}", flush=True)
 
 
 @scenario(only_list="memory")

@@ -71,12 +71,14 @@ memcg_sampler_stop() {
 # memcg_report WHAT: one line with the peaks since the last reset and the
 # failure counts; then resets the peak (memory.max_usage_in_bytes).
 memcg_report() {
-  local rss
+  local rss limit
   rss=$(cat "$WORK/memcg-rss.max" 2>/dev/null || echo 0)
+  limit=$(memcg_value memory.limit_in_bytes)
+  if ((limit >= 1 << 50)); then limit=none; else limit="$(mb "$limit") MB"; fi
   echo "memory ($1): peak usage $(mb "$(memcg_value memory.max_usage_in_bytes)") MB (page cache included)," \
     "peak total_rss $(mb "$rss") MB (sampled every 100 ms), now $(mb "$(memcg_value memory.usage_in_bytes)") MB;" \
     "oom_kill $(memcg_oom_kills), failcnt $(memcg_value memory.failcnt), memsw.failcnt $(memcg_value memory.memsw.failcnt)" \
-    "(limit $(mb "$(memcg_value memory.limit_in_bytes)") MB)"
+    "(limit $limit)"
   echo 0 >"$MEMCG/memory.max_usage_in_bytes" 2>/dev/null || true
   if [[ -n $MEMCG_SAMPLER_PID ]]; then
     memcg_sampler_stop

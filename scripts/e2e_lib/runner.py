@@ -6,6 +6,7 @@ Environment (besides the Container's, see core.Container):
   E2E_HUB        http://127.0.0.1 (the hub's http entry point)
   E2E_ADMIN      NAME:PASSWORD given to `bootstrap --admin`
   E2E_BOOTSTRAP  the install command line (shell words), for the re-run
+  E2E_BOOTSTRAP_LOG  the first install's output (a file on the host)
   E2E_UPGRADE_BOOTSTRAP, E2E_UPGRADE_VERSION, E2E_UPGRADE_BINARY_SHA256
                  release B's install command, version and binary's sha256
   E2E_LIST       core, full (default) or memory (load_checks: scripts/e2e
