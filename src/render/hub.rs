@@ -116,17 +116,6 @@ pub struct Role {
     pub services: Vec<String>,
 }
 
-/// Every spelling that selects FirstUseAuthenticator.
-fn is_first_use(auth_type: &str) -> bool {
-    matches!(
-        auth_type,
-        "firstuseauthenticator.FirstUseAuthenticator"
-            | "firstuseauthenticator:FirstUseAuthenticator"
-            | "firstuseauthenticator"
-            | "firstuse"
-    )
-}
-
 pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
     let mut traits: BTreeMap<String, BTreeMap<String, Trait>> = BTreeMap::new();
     let mut set = |class: &str, name: &str, value: Trait| {
@@ -191,7 +180,7 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
         .classes
         .get("FirstUseAuthenticator")
         .is_some_and(|t| t.contains_key("allow_all"));
-    if users.allowed.is_empty() && is_first_use(auth_type) && !allow_all_set {
+    if users.allowed.is_empty() && crate::firstuse::is_first_use(auth_type) && !allow_all_set {
         set("FirstUseAuthenticator", "allow_all", true.into());
     }
 

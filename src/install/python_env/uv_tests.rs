@@ -31,6 +31,16 @@ fn version_in(env: &Path) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
+/// ENV/lib/pythonX.Y/site-packages/hubcfg_demo/__pycache__
+fn pycache_of_demo(env: &Path) -> PathBuf {
+    let lib = std::fs::read_dir(env.join("lib"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    lib.path().join("site-packages/hubcfg_demo/__pycache__")
+}
+
 #[test]
 #[ignore = "needs /usr/bin/python3 with venv and uv's wheel in HUBCFG_TEST_UV_WHEELS; scripts/test runs it"]
 fn both_envs_install_with_uv_side_by_side_then_a_rerun_changes_nothing() {
@@ -85,26 +95,14 @@ fn both_envs_install_with_uv_side_by_side_then_a_rerun_changes_nothing() {
         "pip came with the packages"
     );
     // The hub, run by root, compiles its own .pyc files at first import.
-    let hub_site = std::fs::read_dir(t.paths.hub_env().join("lib"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("site-packages/hubcfg_demo/__pycache__");
+    let hub_site = pycache_of_demo(&t.paths.hub_env());
     assert!(
         !hub_site.exists(),
         "{} compiled at install",
         hub_site.display()
     );
     // Bytecode compiled at install time: users cannot write it later.
-    let site = std::fs::read_dir(t.paths.user_env().join("lib"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("site-packages/hubcfg_demo/__pycache__");
+    let site = pycache_of_demo(&t.paths.user_env());
     assert!(
         site.is_dir(),
         "no {}: users cannot write .pyc files",
