@@ -1,7 +1,8 @@
 //! `hubcfg users`: hub users in bulk. `add` and `import` put names into
 //! `users.allowed` (and `users.admin`) in one locked write and set their
 //! FirstUseAuthenticator passwords; `remove` takes them out of both lists,
-//! the password store and the hub's database; `reset-password` sets a new
+//! the password store and the hub's database (`--delete-home`: and deletes
+//! their unix accounts, `delete_home`); `reset-password` sets a new
 //! password; `list` shows every user the hub knows (hub API, `hub_api`).
 //!
 //! Order matters for safety: everything is checked first (names, passwords,
@@ -15,6 +16,7 @@
 pub mod apply;
 pub mod check;
 pub mod csv;
+pub mod delete_home;
 pub mod list;
 pub mod passwords;
 
@@ -39,6 +41,8 @@ pub struct Opts {
     /// Where the hub's systemd unit is looked for.
     pub unit_dir: PathBuf,
     pub store: Store,
+    /// Unix accounts, for `remove --delete-home`.
+    pub accounts: Box<dyn crate::users::Accounts>,
 }
 
 impl Opts {
@@ -50,6 +54,7 @@ impl Opts {
             reload,
             unit_dir: PathBuf::from("/etc/systemd/system"),
             store: Store::new(paths),
+            accounts: Box::new(crate::users::SystemAccounts),
         }
     }
     fn config(&self) -> PathBuf {
