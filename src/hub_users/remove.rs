@@ -190,21 +190,16 @@ fn listed(names: &[String]) -> String {
 }
 
 /// `users reset-password NAME [--password P | --password - | --generate]`,
-/// for FirstUseAuthenticator. FirstUse reads the store at every login: no
-/// reload needed.
+/// for FirstUseAuthenticator and NativeAuthenticator (a user Native does
+/// not know yet is created, authorized). Both read their store at every
+/// login: no reload needed.
 pub fn reset_password(opts: &Opts, name: &str, password: Password) -> Result<()> {
     let config = opts.config();
     let loaded = Loaded::installed(&opts.paths)?;
     let user = loaded.user();
-    match apply::auth_of(&user) {
-        Auth::FirstUse => {}
-        Auth::Native => {
-            return Err(Error::new(format!(
-                "resetting NativeAuthenticator passwords (auth.type in {}) is not done by hubcfg yet; nothing was changed",
-                config.display()
-            ))
-            .with_hint("NativeAuthenticator users change their password at /hub/change-password"));
-        }
+    let auth = apply::auth_of(&user);
+    match &auth {
+        Auth::FirstUse | Auth::Native => {}
         Auth::Other(class) => {
             return Err(Error::new(format!(
                 "auth.type is `{class}` in {}: its passwords are not kept by the hub, so hubcfg cannot reset them; nothing was changed",
@@ -252,11 +247,21 @@ pub fn reset_password(opts: &Opts, name: &str, password: Password) -> Result<()>
         name: name.to_string(),
         password: password.clone(),
     };
-    let set = opts.store.set(std::slice::from_ref(&entry))?;
+    let native = auth == Auth::Native;
+    let set = if native {
+        opts.native.set(std::slice::from_ref(&entry))?
+    } else {
+        opts.store.set(std::slice::from_ref(&entry))?
+    };
     if generated {
         print_passwords(&[(name.to_string(), password)])?;
     }
-    if set.is_empty() {
+    if native && !set.is_empty() {
+        opts.messages.note(&format!(
+            "set the NativeAuthenticator password of {name} (authorized) in {}; it applies at the next login (no reload needed)",
+            opts.native.db.display()
+        ));
+    } else if set.is_empty() {
         opts.messages.note(&format!(
             "{name} already had that password; nothing changed"
         ));
