@@ -22,6 +22,7 @@ pub mod hub_users;
 pub mod install;
 pub mod installer;
 pub mod memory;
+pub mod native;
 pub mod paths;
 pub mod pins;
 pub mod reload;

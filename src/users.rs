@@ -9,7 +9,9 @@ use crate::username;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+mod delete;
 mod system;
+pub use delete::{Doomed, delete_accounts, plan_delete};
 pub use system::SystemAccounts;
 
 #[cfg(test)]
@@ -46,6 +48,12 @@ pub trait Accounts {
     fn add_group(&self, name: &str) -> Result<()>;
     fn add_member(&self, user: &str, group: &str) -> Result<()>;
     fn remove_member(&self, user: &str, group: &str) -> Result<()>;
+    /// Deletes account `name` and its home directory (`userdel --remove`).
+    fn delete_user(&self, name: &str) -> Result<()>;
+    /// Whether this process may delete accounts (the machine's: root).
+    fn check_can_delete(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl<T: Accounts + ?Sized> Accounts for std::sync::Arc<T> {
@@ -66,6 +74,12 @@ impl<T: Accounts + ?Sized> Accounts for std::sync::Arc<T> {
     }
     fn remove_member(&self, user: &str, group: &str) -> Result<()> {
         (**self).remove_member(user, group)
+    }
+    fn delete_user(&self, name: &str) -> Result<()> {
+        (**self).delete_user(name)
+    }
+    fn check_can_delete(&self) -> Result<()> {
+        (**self).check_can_delete()
     }
 }
 

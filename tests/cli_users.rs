@@ -109,13 +109,14 @@ fn passwords_need_the_hub_env_and_first_use() {
         &native,
         &["users", "add", "ann", "--password", "long-enough"],
     );
-    assert!(err.contains("NativeAuthenticator"), "{err}");
-    assert!(err.contains("not done by hubcfg yet"), "{err}");
+    // NativeAuthenticator passwords also need the hub env's Python.
+    assert!(err.contains("hub/bin/python3 does not exist"), "{err}");
     let err = refused(&native, &["users", "reset-password", "ann", "--generate"]);
-    assert!(err.contains("not done by hubcfg yet"), "{err}");
+    assert!(err.contains("NativeAuthenticator"), "{err}");
+    assert!(err.contains("hub/bin/python3 does not exist"), "{err}");
     let csv = write_csv(&native, "name,password\nann,long-enough\n");
     let err = refused(&native, &["users", "import", &csv]);
-    assert!(err.contains("not done by hubcfg yet"), "{err}");
+    assert!(err.contains("hub/bin/python3 does not exist"), "{err}");
     // Without passwords any authenticator is fine.
     native.ok(&["users", "add", "ann"]);
     assert_eq!(list(&native, "users.allowed"), ["ann"]);

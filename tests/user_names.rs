@@ -39,6 +39,9 @@ impl Accounts for Existing {
     fn remove_member(&self, _: &str, _: &str) -> Result<()> {
         unreachable!()
     }
+    fn delete_user(&self, _: &str) -> Result<()> {
+        unreachable!()
+    }
 }
 
 #[test]

@@ -64,14 +64,26 @@ pub enum UsersCommand {
     /// Take users out of users.allowed, users.admin, the FirstUse passwords and the hub's database.
     #[command(
         after_help = "The hub stops a running server before it deletes the user. Their unix \
-        accounts and home directories are kept. When the hub is not running, the config and \
+        accounts and home directories are kept unless --delete-home: then, after the rest, the \
+        accounts hubcfg made for them (jupyter-NAME, in the jupyterhub-users group; never root or \
+        a system account) are deleted with their home directories, after a question on the \
+        terminal for each (--yes: without asking). When the hub is not running, the config and \
         passwords are still changed (they cannot log in) and a warning says to run the command \
         again later to delete them from the hub's database.\n\n\
-        Example:\n  sudo hubcfg users remove ann bob"
+        Examples:\n  \
+        sudo hubcfg users remove ann bob\n  \
+        sudo hubcfg users remove ann --delete-home\n  \
+        sudo hubcfg users remove s1 s2 s3 --delete-home --yes"
     )]
     Remove {
         #[arg(required = true)]
         names: Vec<String>,
+        /// Also delete their unix accounts and home directories (asks first).
+        #[arg(long)]
+        delete_home: bool,
+        /// With --delete-home: do not ask.
+        #[arg(long, requires = "delete_home")]
+        yes: bool,
         /// Do not reload a running hub (run `hubcfg reload` later).
         #[arg(long)]
         no_reload: bool,
@@ -118,7 +130,16 @@ pub fn run(
             no_reload,
         } => hub_users::import(&opts(no_reload), &file, generate_passwords),
         UsersCommand::List => hub_users::list(&opts(true), json),
-        UsersCommand::Remove { names, no_reload } => hub_users::remove(&opts(no_reload), &names),
+        UsersCommand::Remove {
+            names,
+            delete_home,
+            yes,
+            no_reload,
+        } => hub_users::remove(
+            &opts(no_reload),
+            &names,
+            delete_home.then_some(hub_users::delete_home::DeleteHome { yes }),
+        ),
         UsersCommand::ResetPassword {
             name,
             password,

@@ -58,15 +58,7 @@ pub fn rules_of(user: &Json) -> Rules {
 /// refused before a byte is written.
 pub fn passwords_supported(auth: &Auth, config: &Path) -> Result<()> {
     match auth {
-        Auth::FirstUse => Ok(()),
-        Auth::Native => Err(Error::new(format!(
-            "setting passwords for NativeAuthenticator (auth.type in {}) is not done by hubcfg yet; nothing was changed",
-            config.display()
-        ))
-        .with_hint(
-            "add the users without passwords (they sign up at /hub/signup and an admin authorizes them at /hub/authorize), \
-             or use FirstUseAuthenticator: `hubcfg unset auth.type`",
-        )),
+        Auth::FirstUse | Auth::Native => Ok(()),
         Auth::Other(class) => Err(Error::new(format!(
             "auth.type is `{class}` in {}: hubcfg sets passwords only for FirstUseAuthenticator; nothing was changed",
             config.display()

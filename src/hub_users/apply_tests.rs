@@ -39,17 +39,10 @@ fn authenticator_spellings() {
 }
 
 #[test]
-fn passwords_only_for_first_use_and_native_says_not_yet() {
+fn passwords_only_for_first_use_and_native() {
     let cfg = Path::new("/opt/tljh/config/config.toml");
     assert!(passwords_supported(&Auth::FirstUse, cfg).is_ok());
-    let e = passwords_supported(&Auth::Native, cfg).unwrap_err();
-    assert!(e.message.contains("NativeAuthenticator"), "{}", e.message);
-    assert!(
-        e.message.contains("not done by hubcfg yet"),
-        "{}",
-        e.message
-    );
-    assert!(e.message.contains(&cfg.display().to_string()));
+    assert!(passwords_supported(&Auth::Native, cfg).is_ok());
     let e = passwords_supported(&Auth::Other("dummy".into()), cfg).unwrap_err();
     assert!(e.message.contains("`dummy`"), "{}", e.message);
 }

@@ -1,7 +1,9 @@
 //! `hubcfg users`: hub users in bulk. `add` and `import` put names into
 //! `users.allowed` (and `users.admin`) in one locked write and set their
-//! FirstUseAuthenticator passwords; `remove` takes them out of both lists,
-//! the password store and the hub's database; `reset-password` sets a new
+//! FirstUseAuthenticator passwords (NativeAuthenticator: create them
+//! authorized in its table, `crate::native`); `remove` takes them out of both lists,
+//! the password store and the hub's database (`--delete-home`: and deletes
+//! their unix accounts, `delete_home`); `reset-password` sets a new
 //! password; `list` shows every user the hub knows (hub API, `hub_api`).
 //!
 //! Order matters for safety: everything is checked first (names, passwords,
@@ -15,6 +17,7 @@
 pub mod apply;
 pub mod check;
 pub mod csv;
+pub mod delete_home;
 pub mod list;
 pub mod passwords;
 
@@ -39,6 +42,10 @@ pub struct Opts {
     /// Where the hub's systemd unit is looked for.
     pub unit_dir: PathBuf,
     pub store: Store,
+    /// NativeAuthenticator's users in the hub's database.
+    pub native: crate::native::NativeUsers,
+    /// Unix accounts, for `remove --delete-home`.
+    pub accounts: Box<dyn crate::users::Accounts>,
 }
 
 impl Opts {
@@ -50,6 +57,8 @@ impl Opts {
             reload,
             unit_dir: PathBuf::from("/etc/systemd/system"),
             store: Store::new(paths),
+            native: crate::native::NativeUsers::new(paths),
+            accounts: Box::new(crate::users::SystemAccounts),
         }
     }
     fn config(&self) -> PathBuf {
@@ -193,6 +202,11 @@ fn commit(opts: &Opts, loaded: &Loaded, mut users: Vec<NewUser>, generate: bool)
         apply::passwords_supported(&auth, &config)?;
         opts.store.require_python()?;
     }
+    if auth == apply::Auth::Native {
+        // Users only allowed in config.toml still sign up and wait for an
+        // admin; those with a password are created authorized.
+        return commit_native(opts, loaded, &users, entries, generated);
+    }
     apply::precheck(&loaded.doc, &config, |doc| apply::add_users(doc, &users))?;
     // A file that cannot be written is found now, before passwords are set.
     crate::config::file::check_writable(&config)?;
@@ -247,6 +261,53 @@ fn commit(opts: &Opts, loaded: &Loaded, mut users: Vec<NewUser>, generate: bool)
              now only the users in users.allowed and users.admin can",
         );
     }
+    reload_if_running(opts)
+}
+
+/// `commit` for NativeAuthenticator: its users created (authorized) or
+/// given their new password first, then config.toml, as for FirstUse.
+fn commit_native(
+    opts: &Opts,
+    loaded: &Loaded,
+    users: &[NewUser],
+    entries: Vec<Entry>,
+    generated: Vec<(String, String)>,
+) -> Result<()> {
+    let config = opts.config();
+    apply::precheck(&loaded.doc, &config, |doc| apply::add_users(doc, users))?;
+    crate::config::file::check_writable(&config)?;
+    let set = opts.native.set(&entries)?;
+    if !generated.is_empty() {
+        print_passwords(&generated)?;
+    }
+    if !entries.is_empty() {
+        opts.messages.note(&format!(
+            "created or set {} NativeAuthenticator user{} (authorized) in {} ({} already matched)",
+            set.len(),
+            if set.len() == 1 { "" } else { "s" },
+            opts.native.db.display(),
+            entries.len() - set.len()
+        ));
+    }
+    let mut changed = apply::Changed::default();
+    let (outcome, warnings) =
+        crate::config::edit_locked_validated(&config, opts.lock_timeout, "users", |doc| {
+            changed = apply::add_users(doc, users)?;
+            Ok(())
+        })?;
+    warn_elsewhere(opts, &warnings);
+    if !outcome.changed() {
+        opts.messages
+            .note(&format!("{} not changed", config.display()));
+        return Ok(());
+    }
+    opts.messages.note(&format!(
+        "added {} user{} to users.allowed and {} to users.admin in {}",
+        changed.allowed.len(),
+        if changed.allowed.len() == 1 { "" } else { "s" },
+        changed.admin.len(),
+        config.display()
+    ));
     reload_if_running(opts)
 }
 

@@ -1,6 +1,7 @@
 //! `users remove NAME…` and `users reset-password NAME`.
 
 use super::apply::{self, ADMIN, ALLOWED, Auth};
+use super::delete_home::{self, DeleteHome};
 use super::{Opts, Password, check, passwords, print_passwords, read_stdin_password};
 use crate::config::load::Loaded;
 use crate::error::{Error, Result};
@@ -12,11 +13,12 @@ use crate::report::Reporter;
 /// locked write), the hub reloaded, then out of the FirstUse password store
 /// and the hub's database through its API (the hub stops a running server
 /// first). The
-/// unix account and home stay. A name in neither list but known to the hub
+/// unix account and home stay, unless `delete_home` (checked and confirmed
+/// before anything changes, deleted last; `delete_home.rs`). A name in neither list but known to the hub
 /// is removed from the hub only (finishing a remove made while the hub was
 /// down). A hub that does not answer is a warning, not a failure: the user
 /// can no longer log in, and running the command again later finishes it.
-pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
+pub fn remove(opts: &Opts, names: &[String], delete_home: Option<DeleteHome>) -> Result<()> {
     let config = opts.config();
     let loaded = Loaded::installed(&opts.paths)?;
     let allowed = apply::names_at(&loaded.doc, ALLOWED, &config)?;
@@ -56,6 +58,10 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
     if opts.store.exists() {
         opts.store.require_python()?;
     }
+    let doomed = match delete_home {
+        Some(how) => delete_home::prepare_on_terminal(opts.accounts.as_ref(), &names, how)?,
+        None => vec![],
+    };
     // Order: config, then the reload (from then on the hub refuses them),
     // then their passwords and their row in the hub's database. Removed
     // the other way round, a user the hub still allows could log in in
@@ -84,10 +90,17 @@ pub fn remove(opts: &Opts, names: &[String]) -> Result<()> {
             removed.join(", ")
         ));
     }
-    opts.messages
-        .note("  their unix accounts and home directories are kept");
+    if delete_home.is_none() {
+        opts.messages
+            .note("  their unix accounts and home directories are kept");
+    }
     let hub_side = remove_from_hub(opts, hub, &names);
-    reloaded.and(hub_side)
+    delete_home::finish(
+        opts.accounts.as_ref(),
+        &opts.messages,
+        &doomed,
+        reloaded.and(hub_side),
+    )
 }
 
 fn hub_api(opts: &Opts) -> Result<HubApi> {
@@ -177,21 +190,16 @@ fn listed(names: &[String]) -> String {
 }
 
 /// `users reset-password NAME [--password P | --password - | --generate]`,
-/// for FirstUseAuthenticator. FirstUse reads the store at every login: no
-/// reload needed.
+/// for FirstUseAuthenticator and NativeAuthenticator (a user Native does
+/// not know yet is created, authorized). Both read their store at every
+/// login: no reload needed.
 pub fn reset_password(opts: &Opts, name: &str, password: Password) -> Result<()> {
     let config = opts.config();
     let loaded = Loaded::installed(&opts.paths)?;
     let user = loaded.user();
-    match apply::auth_of(&user) {
-        Auth::FirstUse => {}
-        Auth::Native => {
-            return Err(Error::new(format!(
-                "resetting NativeAuthenticator passwords (auth.type in {}) is not done by hubcfg yet; nothing was changed",
-                config.display()
-            ))
-            .with_hint("NativeAuthenticator users change their password at /hub/change-password"));
-        }
+    let auth = apply::auth_of(&user);
+    match &auth {
+        Auth::FirstUse | Auth::Native => {}
         Auth::Other(class) => {
             return Err(Error::new(format!(
                 "auth.type is `{class}` in {}: its passwords are not kept by the hub, so hubcfg cannot reset them; nothing was changed",
@@ -239,11 +247,21 @@ pub fn reset_password(opts: &Opts, name: &str, password: Password) -> Result<()>
         name: name.to_string(),
         password: password.clone(),
     };
-    let set = opts.store.set(std::slice::from_ref(&entry))?;
+    let native = auth == Auth::Native;
+    let set = if native {
+        opts.native.set(std::slice::from_ref(&entry))?
+    } else {
+        opts.store.set(std::slice::from_ref(&entry))?
+    };
     if generated {
         print_passwords(&[(name.to_string(), password)])?;
     }
-    if set.is_empty() {
+    if native && !set.is_empty() {
+        opts.messages.note(&format!(
+            "set the NativeAuthenticator password of {name} (authorized) in {}; it applies at the next login (no reload needed)",
+            opts.native.db.display()
+        ));
+    } else if set.is_empty() {
         opts.messages.note(&format!(
             "{name} already had that password; nothing changed"
         ));

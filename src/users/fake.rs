@@ -78,4 +78,20 @@ impl Accounts for FakeAccounts {
         }
         Ok(())
     }
+    fn delete_user(&self, name: &str) -> Result<()> {
+        self.record(format!("userdel --remove {name}"));
+        let u = self
+            .users
+            .lock()
+            .unwrap()
+            .remove(name)
+            .ok_or_else(|| Error::new(format!("userdel: user '{name}' does not exist")))?;
+        for members in self.groups.lock().unwrap().values_mut() {
+            members.retain(|m| m != name);
+        }
+        if u.home.exists() {
+            std::fs::remove_dir_all(&u.home).unwrap();
+        }
+        Ok(())
+    }
 }

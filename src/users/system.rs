@@ -72,6 +72,20 @@ impl Accounts for SystemAccounts {
     fn remove_member(&self, user: &str, group: &str) -> Result<()> {
         cmd::run_checked(Command::new("gpasswd").args(["--delete", user, group])).map(drop)
     }
+
+    fn delete_user(&self, name: &str) -> Result<()> {
+        cmd::run_checked(Command::new("userdel").args(["--remove", "--", name])).map(drop)
+    }
+
+    fn check_can_delete(&self) -> Result<()> {
+        if nix::unistd::geteuid().is_root() {
+            return Ok(());
+        }
+        Err(
+            Error::new("deleting unix accounts needs root; nothing was changed")
+                .with_hint("run it with sudo"),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ fi
     'jupyterhub>=5.2,<6' \
     'jupyterhub-systemdspawner>=1.0.2,<2' \
     'jupyterhub-firstuseauthenticator>=1.1,<2' \
+    'jupyterhub-nativeauthenticator>=1.3,<2' \
     'jupyterhub-traefik-proxy>=2,<3' \
     'jupyterhub-idle-culler>=1.4,<2' >&2
 if [ ! -x "$dir/traefik" ]; then
