@@ -7,7 +7,7 @@
 //! as the slowest one.
 
 use super::facts::{Disk, Facts, Https, Memory, Services, Unit, Versions};
-use super::{acme_log, probe, tls, versions};
+use super::{acme_log, probe, versions};
 use crate::config::load::Loaded;
 use crate::effective::{self, Effective, Secrets};
 use crate::paths::Paths;
@@ -182,10 +182,17 @@ fn certificate(
     };
     let sni = h.domains.first().map(String::as_str);
     let port = eff.https.port.get();
-    Some(
-        tls::peer_certificate(host, port, sni, CHECK_TIMEOUT)
-            .and_then(|der| tls::describe(&der, now_unix)),
-    )
+    let described = crate::tls_probe::resolve(host, port)
+        .and_then(|addr| crate::tls_probe::served_cert(addr, sni.unwrap_or(host), CHECK_TIMEOUT))
+        .map(|c| super::facts::Certificate {
+            traefik_default: c.is_traefik_default(),
+            days_left: c.days_left(now_unix),
+            not_after: c.not_after_rfc3339(),
+            subject: c.subject_dn,
+            issuer: c.issuer_dn,
+            names: c.names,
+        });
+    Some(described)
 }
 
 fn disk(paths: &Paths) -> Disk {

@@ -10,7 +10,6 @@ pub mod gather;
 pub mod probe;
 pub mod report;
 pub mod text;
-pub mod tls;
 pub mod versions;
 
 use crate::config::output::{out_text, print_json};
