@@ -17,8 +17,6 @@ use std::time::Duration;
 
 /// How long one check may take before it counts as not answering.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
-/// Journal lines of Traefik's current run searched for ACME errors.
-const JOURNAL_LINES: usize = 5000;
 
 pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Facts {
     let (eff, config_error, secret_error) = effective_config(paths);
@@ -59,8 +57,8 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
         let traefik = unit("traefik.service");
         let jupyterhub = unit("jupyterhub.service");
         let acme = match (&https.source, &traefik.info.invocation_id) {
-            (Some(src), Some(id)) if src == "letsencrypt" => {
-                let journal = services.journal_of_run(&traefik.unit, id, JOURNAL_LINES);
+            (Some(src), Some(_)) if src == "letsencrypt" => {
+                let journal = services.current_run_log(&traefik.unit).join("\n");
                 acme_log::last_acme_error(&journal)
             }
             _ => None,
