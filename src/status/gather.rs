@@ -7,7 +7,8 @@
 //! as the slowest one.
 
 use super::facts::{Disk, Facts, Https, Memory, Services, Unit, Versions};
-use super::{acme_log, probe, versions};
+use super::{probe, versions};
+use crate::acme_diagnosis;
 use crate::config::load::Loaded;
 use crate::effective::{self, Effective, Secrets};
 use crate::paths::Paths;
@@ -58,8 +59,12 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
         let jupyterhub = unit("jupyterhub.service");
         let acme = match (&https.source, &traefik.info.invocation_id) {
             (Some(src), Some(_)) if src == "letsencrypt" => {
-                let journal = services.current_run_log(&traefik.unit).join("\n");
-                acme_log::last_acme_error(&journal)
+                let log = services.current_run_log(&traefik.unit);
+                let lines: Vec<&str> = log.iter().map(String::as_str).collect();
+                let domain = https.domains.first().map_or("", String::as_str);
+                acme_diagnosis::diagnose(&lines, domain)
+                    .map(|d| d.to_string())
+                    .or_else(|| acme_diagnosis::last_error(&lines))
             }
             _ => None,
         };
@@ -273,9 +278,15 @@ mod tests {
         assert_eq!(f.services.jupyterhub.info.active_state, "inactive");
         assert_eq!(f.https.source.as_deref(), Some("letsencrypt"));
         assert_eq!(f.https.domains, ["hub.example.org"]);
-        assert_eq!(
-            f.https.last_acme_error.as_deref(),
-            Some("Unable to get ACME account: invalidContact (at 2026-12-01T12:00:00Z)")
+        // Diagnosed for the first domain, with the next step.
+        let acme = f.https.last_acme_error.unwrap();
+        assert!(
+            acme.starts_with("the CA refused https.letsencrypt.email (invalidContact)"),
+            "{acme}"
+        );
+        assert!(
+            acme.contains("hubcfg set https.letsencrypt.email"),
+            "{acme}"
         );
         let cert_error = f.https.certificate_error.unwrap();
         assert!(

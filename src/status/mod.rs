@@ -4,7 +4,6 @@
 //! step) and warnings, and prints text or JSON. Exit 1 when there is a
 //! problem.
 
-pub mod acme_log;
 pub mod facts;
 pub mod gather;
 pub mod probe;
