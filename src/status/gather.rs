@@ -34,7 +34,7 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
             None => e.message,
         }),
     };
-    let token = probe::read_token(&paths.hub_token());
+    let token = crate::hub_api::read_token(paths);
     let mut https = https_settings(&eff);
 
     let (hub_api, traefik_api, servers, cert, (services_facts, acme)) = std::thread::scope(|s| {
@@ -46,13 +46,7 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
             Ok(c) => probe::traefik_api(c, api),
             Err(e) => unusable("Traefik API", e),
         });
-        let servers = s.spawn(|| match &client {
-            Ok(c) => probe::running_servers(c, &hub_url, token),
-            Err(e) => super::facts::Servers {
-                unknown: Some(e.clone()),
-                ..Default::default()
-            },
-        });
+        let servers = s.spawn(|| probe::running_servers(&hub_url, token));
         let cert = s.spawn(|| certificate(&eff, &https, now_unix));
         // systemd stays on this thread: a ServiceManager need not be Sync.
         let traefik = unit("traefik.service");
