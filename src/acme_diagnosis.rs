@@ -60,6 +60,47 @@ pub fn diagnose(log_lines: &[&str], domain: &str) -> Option<Diagnosis> {
     })
 }
 
+/// The most recent ACME error about any domain, as `message: error (at
+/// time)` on one line: what to show when `diagnose` finds none for the
+/// domain asked about. None when there is none.
+pub fn last_error(log_lines: &[&str]) -> Option<String> {
+    log_lines.iter().rev().find_map(|raw| {
+        let line = strip_ansi(raw);
+        is_acme_error(&line).then(|| summary(&line))
+    })
+}
+
+fn summary(line: &str) -> String {
+    let has_error = line.contains("error=") || line.contains("\"error\":");
+    let error = has_error.then(|| error_text(line));
+    if line.trim_start().starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap_or_default();
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        return compose(text("message").unwrap_or_default(), error, text("time"));
+    }
+    let mut words = line.splitn(3, ' ');
+    let (time, rest) = (words.next(), words.nth(1).unwrap_or(""));
+    // At debug level the caller comes first: `pkg/file.go:123 > message`.
+    let rest = rest.split_once(" > ").map_or(rest, |(_, m)| m);
+    let message = rest.find(" error=").map_or(rest, |i| &rest[..i]);
+    compose(message.to_string(), error, time.map(str::to_string))
+}
+
+fn compose(message: String, error: Option<String>, time: Option<String>) -> String {
+    let mut s = message.trim().to_string();
+    if let Some(e) = error.filter(|e| !e.is_empty()) {
+        if !s.is_empty() {
+            s.push_str(": ");
+        }
+        s.push_str(&e);
+    }
+    let mut s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(t) = time {
+        s.push_str(&format!(" (at {t})"));
+    }
+    s
+}
+
 /// Removes terminal colour sequences (`ESC [ … m`).
 pub fn strip_ansi(line: &str) -> String {
     let mut out = String::with_capacity(line.len());

@@ -166,3 +166,49 @@ fn colour_codes_are_stripped() {
     assert_eq!(strip_ansi("\u{1b}[31mERR\u{1b}[0m x"), "ERR x");
     assert_eq!(strip_ansi("plain"), "plain");
 }
+
+// last_error: the fallback for a domain diagnose finds nothing about.
+
+const OBTAIN: &str = r#"2026-12-01T12:00:05Z ERR Unable to obtain ACME certificate for domains error="unable to generate a certificate for the domains [hub.example.org]: error: one or more domains had a problem:\n[hub.example.org] acme: error: 400 :: urn:ietf:params:acme:error:dns :: DNS problem: NXDOMAIN looking up A for hub.example.org\n" ACME CA=https://acme-v02.api.letsencrypt.org/directory acmeCA=https://acme-v02.api.letsencrypt.org/directory domains=["hub.example.org"] providerName=letsencrypt.acme routerName=x rule=y"#;
+
+#[test]
+fn the_error_field_is_unquoted_and_folded_to_one_line() {
+    let journal = format!("2026-12-01T12:00:00Z INF Starting provider\n{OBTAIN}\n");
+    let e = last_error(&journal.lines().collect::<Vec<_>>()).unwrap();
+    assert!(
+        e.starts_with("Unable to obtain ACME certificate for domains: unable to generate"),
+        "{e}"
+    );
+    assert!(
+        e.contains("DNS problem: NXDOMAIN looking up A for hub.example.org"),
+        "{e}"
+    );
+    assert!(e.ends_with("(at 2026-12-01T12:00:05Z)"), "{e}");
+    assert!(!e.contains('\n') && !e.contains("providerName"), "{e}");
+}
+
+#[test]
+fn the_last_error_wins_and_other_levels_do_not_count() {
+    let journal = format!(
+        "{OBTAIN}\n2026-12-01T12:10:00Z ERR github.com/traefik/traefik/v3/pkg/provider/acme/provider.go:300 > Unable to get ACME account error=\"acme: error: 400 :: invalidContact\"\n\
+         2026-12-01T12:11:00Z WRN acme something\n2026-12-01T12:12:00Z ERR unrelated error=boom\n"
+    );
+    assert_eq!(
+        last_error(&journal.lines().collect::<Vec<_>>()).unwrap(),
+        "Unable to get ACME account: acme: error: 400 :: invalidContact (at 2026-12-01T12:10:00Z)"
+    );
+}
+
+#[test]
+fn json_lines_and_nothing() {
+    let line = r#"{"level":"error","error":"acme: no route","providerName":"letsencrypt.acme","time":"t1","message":"Unable to obtain ACME certificate for domains"}"#;
+    assert_eq!(
+        last_error(&[line]).unwrap(),
+        "Unable to obtain ACME certificate for domains: acme: no route (at t1)"
+    );
+    assert_eq!(
+        last_error(&["2026 INF acme ok", "", "{not json acme"]),
+        None
+    );
+    assert_eq!(last_error(&[]), None);
+}

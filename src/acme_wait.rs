@@ -124,6 +124,9 @@ mod tests {
             issuer: issuer.into(),
             not_after: "2031-12-01".into(),
             not_after_unix: 1_954_000_000,
+            subject_dn: format!("CN={cn}"),
+            issuer_dn: format!("CN={issuer}"),
+            names: vec![],
         }
     }
 

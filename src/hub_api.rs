@@ -26,6 +26,7 @@ pub struct HubApi {
     base: String,
     token: String,
     client: reqwest::blocking::Client,
+    read_timeout: Duration,
 }
 
 /// A user as the hub knows them (the fields `users list` shows).
@@ -43,11 +44,24 @@ pub struct HubUser {
     /// ISO 8601, UTC; null when never active.
     #[serde(default)]
     pub last_activity: Option<String>,
+    /// The user's active servers by name (`""`: the default one), when the
+    /// token may read them.
+    #[serde(default)]
+    pub servers: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl HubUser {
     pub fn running(&self) -> bool {
         self.server.is_some()
+    }
+
+    /// How many servers the user has running or starting: the `servers`
+    /// map, else the default server alone.
+    pub fn running_servers(&self) -> u64 {
+        match self.servers.len() {
+            0 => u64::from(self.running()),
+            n => n as u64,
+        }
     }
 }
 
@@ -96,7 +110,14 @@ impl HubApi {
             base: base.trim_end_matches('/').to_string(),
             token,
             client: crate::http::local_client(DELETE_TIMEOUT)?,
+            read_timeout: READ_TIMEOUT,
         })
+    }
+
+    /// How long a GET may take (default 20 s; `status` checks in less).
+    pub fn with_read_timeout(mut self, timeout: Duration) -> HubApi {
+        self.read_timeout = timeout;
+        self
     }
 
     pub fn base(&self) -> &str {
@@ -107,7 +128,7 @@ impl HubApi {
     /// For callers with their own questions (`status`).
     pub fn get_json(&self, path: &str) -> Result<serde_json::Value> {
         let url = format!("{}{path}", self.base);
-        let r = self.send(self.client.get(&url).timeout(READ_TIMEOUT), &url)?;
+        let r = self.send(self.client.get(&url).timeout(self.read_timeout), &url)?;
         parse(&url, r)
     }
 
@@ -120,7 +141,7 @@ impl HubApi {
             let request = self
                 .client
                 .get(&url)
-                .timeout(READ_TIMEOUT)
+                .timeout(self.read_timeout)
                 .header("Accept", "application/jupyterhub-pagination+json");
             let page: Page = parse(&url, self.send(request, &url)?)?;
             users.extend(page.items);
@@ -250,4 +271,4 @@ fn parse<T: serde::de::DeserializeOwned>(url: &str, r: reqwest::blocking::Respon
 
 #[cfg(test)]
 #[path = "hub_api_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -1,7 +1,7 @@
 use super::*;
 
 #[path = "../tests/common/fake_hub.rs"]
-mod fake_hub;
+pub(crate) mod fake_hub;
 use fake_hub::{FakeHub, user};
 
 const TOKEN: &str = "t0k3n";
@@ -119,4 +119,14 @@ fn the_token_file_is_required_and_trimmed() {
     std::fs::create_dir_all(paths.state_dir()).unwrap();
     std::fs::write(paths.hub_token(), "abc\n").unwrap();
     assert_eq!(read_token(&paths).unwrap(), "abc");
+}
+
+#[test]
+fn running_servers_count_named_ones_and_the_default_alone() {
+    let user = |json: &str| serde_json::from_str::<HubUser>(json).unwrap();
+    let both = user(r#"{"name": "a", "servers": {"": {}, "lab2": {}}}"#);
+    assert_eq!(both.running_servers(), 2);
+    let default_only = user(r#"{"name": "b", "server": "/user/b/"}"#);
+    assert_eq!(default_only.running_servers(), 1);
+    assert_eq!(user(r#"{"name": "c"}"#).running_servers(), 0);
 }

@@ -1,13 +1,14 @@
 //! Which certificate a TLS server serves for a name: a handshake with SNI
 //! that accepts any certificate (it is looked at, not trusted), and the
-//! leaf's subject, issuer and expiry. `reload proxy` uses it to tell a
-//! Let's Encrypt certificate from Traefik's default one. Network.
+//! leaf's subject, issuer, names and expiry. `reload proxy` uses it to tell
+//! a Let's Encrypt certificate from Traefik's default one, `status` to show
+//! what the https port serves. Network.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,11 @@ pub struct ServedCert {
     pub not_after: String,
     /// Seconds since the epoch.
     pub not_after_unix: i64,
+    /// The whole distinguished names (`CN=hub.example.org`).
+    pub subject_dn: String,
+    pub issuer_dn: String,
+    /// DNS names and addresses (subject alternative names) it is valid for.
+    pub names: Vec<String>,
 }
 
 impl ServedCert {
@@ -33,6 +39,11 @@ impl ServedCert {
     /// Whole days from `now_unix` until expiry (negative: expired).
     pub fn days_left(&self, now_unix: i64) -> i64 {
         (self.not_after_unix - now_unix).div_euclid(86_400)
+    }
+
+    /// The expiry as RFC 3339 (`2031-12-01T12:00:00Z`).
+    pub fn not_after_rfc3339(&self) -> String {
+        rfc3339(self.not_after_unix)
     }
 }
 
@@ -62,7 +73,16 @@ pub fn served_cert(addr: SocketAddr, sni: &str, timeout: Duration) -> Result<Ser
     parse(leaf.as_ref())
 }
 
-/// Subject, issuer and expiry of a DER certificate.
+/// The address of `host:port` (the first one it resolves to).
+pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{host}:{port}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host}:{port}: no address"))
+}
+
+/// Subject, issuer, names and expiry of a DER certificate.
 pub fn parse(der: &[u8]) -> Result<ServedCert, String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der)
         .map_err(|e| format!("unreadable certificate: {e}"))?;
@@ -77,6 +97,17 @@ pub fn parse(der: &[u8]) -> Result<ServedCert, String> {
             cns.join(", ")
         }
     };
+    let mut names = vec![];
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        use x509_parser::extensions::GeneralName;
+        for n in &san.value.general_names {
+            match n {
+                GeneralName::DNSName(d) => names.push(d.to_string()),
+                GeneralName::IPAddress(b) => names.push(ip_text(b)),
+                _ => {}
+            }
+        }
+    }
     let not_after = cert.validity().not_after;
     let date = not_after.to_datetime().date();
     Ok(ServedCert {
@@ -89,7 +120,42 @@ pub fn parse(der: &[u8]) -> Result<ServedCert, String> {
             date.day()
         ),
         not_after_unix: not_after.timestamp(),
+        subject_dn: cert.subject().to_string(),
+        issuer_dn: cert.issuer().to_string(),
+        names,
     })
+}
+
+fn ip_text(b: &[u8]) -> String {
+    match b.len() {
+        4 => std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string(),
+        16 => {
+            let a: [u8; 16] = b.try_into().unwrap_or([0; 16]);
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        _ => hex::encode(b),
+    }
+}
+
+/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian,
+/// Howard Hinnant's days-to-civil).
+pub fn rfc3339(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// Accepts every certificate: the probe reports what is served, and
@@ -169,9 +235,39 @@ mod tests {
         assert_eq!(c.not_after, "2027-12-01");
     }
 
+    /// CN=hub.example.org, SAN DNS:hub.example.org and IP:127.0.0.1, issued
+    /// by CN=Test CA, O=hubcfg tests.
+    const HUB: &str = include_str!("../tests/fixtures/acme/test-ca-issued.pem");
+
+    #[test]
+    fn names_and_distinguished_names_are_read() {
+        let c = parse(&der(HUB)).unwrap();
+        assert_eq!(c.subject, "hub.example.org");
+        assert_eq!(c.subject_dn, "CN=hub.example.org");
+        assert!(c.issuer_dn.contains("CN=Test CA"), "{}", c.issuer_dn);
+        assert_eq!(c.names, ["hub.example.org", "127.0.0.1"]);
+        assert!(!c.is_traefik_default());
+        let end = c.not_after_unix;
+        assert_eq!(c.days_left(end - 86_400 * 3), 3);
+        assert_eq!(c.days_left(end + 1), -1, "expired");
+        let t = c.not_after_rfc3339();
+        assert!(t.ends_with('Z') && t.len() == 20, "{t}");
+        assert!(t.starts_with(&c.not_after), "{t} {}", c.not_after);
+    }
+
+    #[test]
+    fn timestamps_print_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_798_761_599), "2026-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(parse(b"not a certificate").is_err());
+        assert!(parse(b"\x30\x03\x02\x01").is_err());
+        assert!(parse(&[]).is_err());
     }
 
     #[test]
@@ -179,5 +275,11 @@ mod tests {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
         let e = served_cert(addr, "hub.test", Duration::from_secs(2)).unwrap_err();
         assert!(e.contains("127.0.0.1:9"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_host_does_not_resolve() {
+        assert!(resolve("no-such-host.invalid", 443).is_err());
+        assert_eq!(resolve("127.0.0.1", 443).unwrap().port(), 443);
     }
 }

@@ -146,6 +146,7 @@ mod tests {
             server: server.then(|| format!("/user/{name}/")),
             pending: None,
             last_activity: last.map(String::from),
+            servers: Default::default(),
         }
     }
 

@@ -70,7 +70,8 @@ pub struct Https {
     pub certificate: Option<Certificate>,
     /// Why no certificate could be read there.
     pub certificate_error: Option<String>,
-    /// The last ACME error in Traefik's journal since it started.
+    /// The last ACME error in Traefik's journal since it started: for the
+    /// first domain diagnosed with its next step (acme_diagnosis), else any.
     pub last_acme_error: Option<String>,
 }
 

@@ -7,7 +7,8 @@
 //! as the slowest one.
 
 use super::facts::{Disk, Facts, Https, Memory, Services, Unit, Versions};
-use super::{acme_log, probe, tls, versions};
+use super::{probe, versions};
+use crate::acme_diagnosis;
 use crate::config::load::Loaded;
 use crate::effective::{self, Effective, Secrets};
 use crate::paths::Paths;
@@ -17,8 +18,6 @@ use std::time::Duration;
 
 /// How long one check may take before it counts as not answering.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
-/// Journal lines of Traefik's current run searched for ACME errors.
-const JOURNAL_LINES: usize = 5000;
 
 pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Facts {
     let (eff, config_error, secret_error) = effective_config(paths);
@@ -35,7 +34,7 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
             None => e.message,
         }),
     };
-    let token = probe::read_token(&paths.hub_token());
+    let token = crate::hub_api::read_token(paths);
     let mut https = https_settings(&eff);
 
     let (hub_api, traefik_api, servers, cert, (services_facts, acme)) = std::thread::scope(|s| {
@@ -47,21 +46,19 @@ pub fn gather(paths: &Paths, services: &dyn ServiceManager, now_unix: i64) -> Fa
             Ok(c) => probe::traefik_api(c, api),
             Err(e) => unusable("Traefik API", e),
         });
-        let servers = s.spawn(|| match &client {
-            Ok(c) => probe::running_servers(c, &hub_url, token),
-            Err(e) => super::facts::Servers {
-                unknown: Some(e.clone()),
-                ..Default::default()
-            },
-        });
+        let servers = s.spawn(|| probe::running_servers(&hub_url, token));
         let cert = s.spawn(|| certificate(&eff, &https, now_unix));
         // systemd stays on this thread: a ServiceManager need not be Sync.
         let traefik = unit("traefik.service");
         let jupyterhub = unit("jupyterhub.service");
         let acme = match (&https.source, &traefik.info.invocation_id) {
-            (Some(src), Some(id)) if src == "letsencrypt" => {
-                let journal = services.journal_of_run(&traefik.unit, id, JOURNAL_LINES);
-                acme_log::last_acme_error(&journal)
+            (Some(src), Some(_)) if src == "letsencrypt" => {
+                let log = services.current_run_log(&traefik.unit);
+                let lines: Vec<&str> = log.iter().map(String::as_str).collect();
+                let domain = https.domains.first().map_or("", String::as_str);
+                acme_diagnosis::diagnose(&lines, domain)
+                    .map(|d| d.to_string())
+                    .or_else(|| acme_diagnosis::last_error(&lines))
             }
             _ => None,
         };
@@ -182,10 +179,17 @@ fn certificate(
     };
     let sni = h.domains.first().map(String::as_str);
     let port = eff.https.port.get();
-    Some(
-        tls::peer_certificate(host, port, sni, CHECK_TIMEOUT)
-            .and_then(|der| tls::describe(&der, now_unix)),
-    )
+    let described = crate::tls_probe::resolve(host, port)
+        .and_then(|addr| crate::tls_probe::served_cert(addr, sni.unwrap_or(host), CHECK_TIMEOUT))
+        .map(|c| super::facts::Certificate {
+            traefik_default: c.is_traefik_default(),
+            days_left: c.days_left(now_unix),
+            not_after: c.not_after_rfc3339(),
+            subject: c.subject_dn,
+            issuer: c.issuer_dn,
+            names: c.names,
+        });
+    Some(described)
 }
 
 fn disk(paths: &Paths) -> Disk {
@@ -268,9 +272,15 @@ mod tests {
         assert_eq!(f.services.jupyterhub.info.active_state, "inactive");
         assert_eq!(f.https.source.as_deref(), Some("letsencrypt"));
         assert_eq!(f.https.domains, ["hub.example.org"]);
-        assert_eq!(
-            f.https.last_acme_error.as_deref(),
-            Some("Unable to get ACME account: invalidContact (at 2026-12-01T12:00:00Z)")
+        // Diagnosed for the first domain, with the next step.
+        let acme = f.https.last_acme_error.unwrap();
+        assert!(
+            acme.starts_with("the CA refused https.letsencrypt.email (invalidContact)"),
+            "{acme}"
+        );
+        assert!(
+            acme.contains("hubcfg set https.letsencrypt.email"),
+            "{acme}"
         );
         let cert_error = f.https.certificate_error.unwrap();
         assert!(

@@ -4,13 +4,11 @@
 //! step) and warnings, and prints text or JSON. Exit 1 when there is a
 //! problem.
 
-pub mod acme_log;
 pub mod facts;
 pub mod gather;
 pub mod probe;
 pub mod report;
 pub mod text;
-pub mod tls;
 pub mod versions;
 
 use crate::config::output::{out_text, print_json};

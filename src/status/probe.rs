@@ -7,9 +7,6 @@ use crate::render::traefik::Api;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value as Json;
 
-/// The token file's name for messages (never its content).
-const TOKEN_FILE: &str = "state/hubcfg-hub-token";
-
 fn send(req: RequestBuilder) -> Result<Response, String> {
     req.send().map_err(|e| short(&e))
 }
@@ -93,145 +90,69 @@ pub fn traefik_api(client: &Client, api: Result<Api, String>) -> Check {
     }
 }
 
-/// What reading the hub token gave: the token, or why there is none.
-pub enum Token {
-    Found(String),
-    Missing,
-    Unreadable(String),
-}
-
-pub fn read_token(path: &std::path::Path) -> Token {
-    match std::fs::read_to_string(path) {
-        Ok(t) if !t.trim().is_empty() => Token::Found(t.trim().to_string()),
-        Ok(_) => Token::Missing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Token::Missing,
-        Err(e) => Token::Unreadable(format!("cannot read {TOKEN_FILE}: {e}")),
-    }
-}
-
-/// Pages of `GET /hub/api/users?state=active` (users with a server running
-/// or starting), counting their servers.
-pub fn running_servers(client: &Client, hub_api_base: &str, token: Token) -> Servers {
-    let token = match token {
-        Token::Found(t) => t,
-        Token::Missing => {
-            return Servers {
-                unknown: Some("no hub token yet: re-run bootstrap".into()),
-                ..Servers::default()
-            };
-        }
-        Token::Unreadable(why) => {
-            return Servers {
-                unknown: Some(format!("{why}; run `sudo hubcfg status`")),
-                ..Servers::default()
-            };
-        }
-    };
-    let mut running = 0;
-    let mut offset = 0;
-    // 200 users a page: a bound for a hub of any size.
-    for _ in 0..500 {
-        let url = format!("{hub_api_base}/users?state=active&offset={offset}&limit=200");
-        let req = client
-            .get(&url)
-            .header("Authorization", format!("token {token}"))
-            .header("Accept", "application/jupyterhub-pagination+json");
-        let page = match send(req) {
-            Err(e) => {
-                return Servers {
-                    unknown: Some(format!("the hub does not answer at {hub_api_base}: {e}")),
-                    ..Servers::default()
-                };
-            }
-            Ok(r) if matches!(r.status().as_u16(), 401 | 403) => {
-                return Servers {
-                    error: Some(format!("{} from {hub_api_base}/users", http_error(&r))),
-                    ..Servers::default()
-                };
-            }
-            Ok(r) if r.status().as_u16() != 200 => {
-                return Servers {
-                    unknown: Some(format!("{} from {hub_api_base}/users", http_error(&r))),
-                    ..Servers::default()
-                };
-            }
-            Ok(r) => match json_of(r) {
-                Ok(v) => v,
-                Err(e) => {
-                    return Servers {
-                        error: Some(format!("the hub's user list is not JSON: {e}")),
-                        ..Servers::default()
-                    };
-                }
-            },
-        };
-        let (count, next) = count_page(&page);
-        running += count;
-        match next {
-            Some(n) if n > offset => offset = n,
-            _ => break,
-        }
-    }
-    Servers {
-        running: Some(running),
+/// Running servers from `GET /hub/api/users` (hub_api's pages): unknown
+/// without a token or when the hub does not answer; an error when the hub
+/// refuses the token or answers nonsense.
+pub fn running_servers(hub_api_base: &str, token: crate::error::Result<String>) -> Servers {
+    use crate::error::Kind;
+    let unknown = |why: String| Servers {
+        unknown: Some(why),
         ..Servers::default()
+    };
+    let token = match token {
+        Ok(t) => t,
+        Err(e) if e.kind == Kind::NotFound => {
+            return unknown("no hub token yet: re-run bootstrap".into());
+        }
+        Err(e) => return unknown(format!("{}; run `sudo hubcfg status`", e.message)),
+    };
+    let users = crate::hub_api::HubApi::new(hub_api_base, token)
+        .map(|api| api.with_read_timeout(super::gather::CHECK_TIMEOUT))
+        .and_then(|api| api.users());
+    match users {
+        Ok(users) => Servers {
+            running: Some(users.iter().map(|u| u.running_servers()).sum()),
+            ..Servers::default()
+        },
+        Err(e) if crate::hub_api::is_unreachable(&e) => unknown(e.message),
+        // Another answer than 200, 401 or 403: the hub is not ready.
+        Err(e) if e.kind != Kind::Permission && e.message.contains("answered HTTP") => {
+            unknown(e.message)
+        }
+        Err(e) => Servers {
+            error: Some(e.message),
+            ..Servers::default()
+        },
     }
-}
-
-/// Servers on one page (a user without a `servers` map counts once), and
-/// the next page's offset. A plain list (no pagination) is one page.
-pub fn count_page(page: &Json) -> (u64, Option<u64>) {
-    let items = page
-        .get("items")
-        .or(Some(page))
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    let count = items
-        .iter()
-        .map(|u| match u.get("servers").and_then(Json::as_object) {
-            Some(s) => s.len() as u64,
-            None => 1,
-        })
-        .sum();
-    let next = page
-        .pointer("/_pagination/next/offset")
-        .and_then(Json::as_u64);
-    (count, next)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    use crate::hub_api::tests::fake_hub::{FakeHub, user};
 
     #[test]
-    fn pages_count_servers_and_name_the_next_page() {
-        let page = json!({"items": [
-            {"name": "a", "servers": {"": {}, "lab2": {}}},
-            {"name": "b", "servers": {"": {}}},
-            {"name": "c"}
-        ], "_pagination": {"offset": 0, "limit": 3, "total": 5, "next": {"offset": 3, "limit": 3}}});
-        assert_eq!(count_page(&page), (4, Some(3)));
-        let last = json!({"items": [{"name": "d"}], "_pagination": {"next": null}});
-        assert_eq!(count_page(&last), (1, None));
-        assert_eq!(count_page(&json!([{"name": "x"}])), (1, None));
-        assert_eq!(count_page(&json!({"weird": 1})), (0, None));
+    fn running_servers_are_counted_across_pages_and_a_refused_token_is_an_error() {
+        let users = (0..5).map(|i| user(&format!("s{i}"), false, i != 2, None));
+        let hub = FakeHub::start("t", users.collect());
+        let s = running_servers(&hub.api_url(), Ok("t".into()));
+        assert_eq!((s.running, s.unknown, s.error), (Some(4), None, None));
+        let s = running_servers(&hub.api_url(), Ok("wrong".into()));
+        assert_eq!(s.running, None);
+        assert!(s.error.unwrap().contains("HTTP 403"));
     }
 
     #[test]
     fn a_missing_token_is_unknown_not_an_error() {
-        let client = crate::http::local_client(std::time::Duration::from_secs(1)).unwrap();
-        let s = running_servers(&client, "http://127.0.0.1:9/hub/api", Token::Missing);
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::paths::Paths::new(dir.path());
+        let token = crate::hub_api::read_token(&paths);
+        let s = running_servers("http://127.0.0.1:9/hub/api", token);
         assert_eq!(
             s.unknown.as_deref(),
             Some("no hub token yet: re-run bootstrap")
         );
         assert_eq!((s.running, s.error), (None, None));
-        let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            read_token(&dir.path().join("none")),
-            Token::Missing
-        ));
     }
 }

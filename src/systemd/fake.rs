@@ -21,7 +21,7 @@ pub struct FakeServices {
     pub crashing: Option<Cell<u64>>,
     /// What `unit_info` answers for a unit (else: its state only).
     pub infos: RefCell<BTreeMap<String, UnitInfo>>,
-    /// What `journal_of_run` answers for a unit (else: `journal_tail`'s).
+    /// What `current_run_log` answers for a unit (else: `journal_tail`'s).
     pub journals: RefCell<BTreeMap<String, String>>,
 }
 
@@ -100,9 +100,10 @@ impl ServiceManager for FakeServices {
             ..UnitInfo::default()
         })
     }
-    fn journal_of_run(&self, unit: &str, _invocation_id: &str, lines: usize) -> String {
+    fn current_run_log(&self, unit: &str) -> Vec<String> {
         let text = self.journals.borrow().get(unit).cloned();
-        text.unwrap_or_else(|| self.journal_tail(unit, lines))
+        let text = text.unwrap_or_else(|| self.journal_tail(unit, super::RUN_LOG_LINES));
+        text.lines().map(String::from).collect()
     }
     fn restart_count(&self, _unit: &str) -> Option<u64> {
         let n = self.crashing.as_ref()?;

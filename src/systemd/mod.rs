@@ -85,17 +85,16 @@ pub trait ServiceManager {
             ..UnitInfo::default()
         }
     }
-    /// The last `lines` journal lines of one run of a unit (its
-    /// `InvocationID`), so an error from before the last restart is not seen.
-    fn journal_of_run(&self, unit: &str, _invocation_id: &str, lines: usize) -> String {
-        self.journal_tail(unit, lines)
-    }
-
-    /// The journal lines of the unit's current run (since its last start).
+    /// The journal lines of the unit's current run (its `InvocationID`,
+    /// since its last start; the last `RUN_LOG_LINES`), so an error from
+    /// before the last restart is not seen.
     fn current_run_log(&self, _unit: &str) -> Vec<String> {
         vec![]
     }
 }
+
+/// How many lines of a run's journal `current_run_log` reads at most.
+pub const RUN_LOG_LINES: usize = 5000;
 
 /// The real thing: `systemctl` and `journalctl` on PATH.
 pub struct Systemctl;
@@ -178,14 +177,6 @@ impl ServiceManager for Systemctl {
         }
     }
 
-    fn journal_of_run(&self, unit: &str, invocation_id: &str, lines: usize) -> String {
-        let n = lines.to_string();
-        let field = format!("_SYSTEMD_INVOCATION_ID={invocation_id}");
-        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", "-n", &n, &field]))
-            .map(|o| o.stdout.trim_end().to_string())
-            .unwrap_or_else(|e| format!("(could not read the journal of {unit}: {})", e.message))
-    }
-
     fn current_run_log(&self, unit: &str) -> Vec<String> {
         // Every journal entry of a service's output carries the invocation
         // ID of the run that wrote it: a restart starts a new one.
@@ -203,7 +194,8 @@ impl ServiceManager for Systemctl {
             return vec![];
         }
         let matcher = format!("_SYSTEMD_INVOCATION_ID={id}");
-        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", &matcher]))
+        let n = RUN_LOG_LINES.to_string();
+        cmd::run(Command::new("journalctl").args(["--no-pager", "-o", "cat", "-n", &n, &matcher]))
             .map(|o| o.stdout.lines().map(String::from).collect())
             .unwrap_or_default()
     }
