@@ -28,14 +28,22 @@ fn panic_message(f: impl FnOnce()) -> String {
 #[test]
 fn a_server_slow_to_listen_is_waited_for() {
     let port = free_port();
+    // Set once our listener holds the port: another process on the host may
+    // grab a free port in the meantime, and its answer must not count.
+    let bound = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = bound.clone();
     let listener = std::thread::spawn(move || {
         // The slow server: listens only after 1.5 s.
         std::thread::sleep(Duration::from_millis(1500));
         let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = l.accept();
     });
     let start = Instant::now();
     wait_until_ready("late listener", Duration::from_secs(30), &[], || {
+        if !bound.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(std::io::Error::other("our listener has not bound yet"));
+        }
         tcp_open(port)
     });
     assert!(start.elapsed() >= Duration::from_millis(1500));
