@@ -3,7 +3,6 @@
 //! names a python3 with jupyterhub-nativeauthenticator (or /tmp/na has one:
 //! `python3 -m venv /tmp/na && /tmp/na/bin/pip install jupyterhub-nativeauthenticator`).
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 #[path = "common/hub.rs"]
@@ -11,7 +10,7 @@ mod hub;
 #[path = "common/users.rs"]
 mod users;
 use hub::Hub;
-use users::{list, with_stdin, write_csv};
+use users::{list, use_python, with_stdin, write_csv};
 
 const NATIVE: &str = "[auth]\ntype = \"nativeauthenticator.NativeAuthenticator\"\n";
 
@@ -26,15 +25,7 @@ fn native_hub() -> (Hub, PathBuf) {
         python.display()
     );
     let hub = Hub::with_config(NATIVE);
-    let bin = hub.prefix().join("hub/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let wrapper = bin.join("python3");
-    std::fs::write(
-        &wrapper,
-        format!("#!/bin/sh\nexec '{}' \"$@\"\n", python.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    use_python(&hub, &python);
     // The database the hub makes at its first start.
     let state = hub.prefix().join("state");
     std::fs::create_dir_all(&state).unwrap();

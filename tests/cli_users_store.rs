@@ -9,7 +9,7 @@ mod hub;
 #[path = "common/users.rs"]
 mod users;
 use hub::{Hub, REALISTIC};
-use users::{list, refused, with_stdin, write_csv};
+use users::{list, refused, use_python, with_stdin, write_csv};
 
 /// A prefix whose hub/bin/python3 runs HUBCFG_TEST_PYTHON (a venv's python
 /// must keep its own path to find its packages, so a wrapper, not a link).
@@ -19,15 +19,7 @@ fn hub_with_python(config: &str) -> (Hub, std::path::PathBuf) {
             .expect("set HUBCFG_TEST_PYTHON to a python3 with bcrypt"),
     );
     let hub = Hub::with_config(config);
-    let bin = hub.prefix().join("hub/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let wrapper = bin.join("python3");
-    std::fs::write(
-        &wrapper,
-        format!("#!/bin/sh\nexec '{}' \"$@\"\n", python.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    use_python(&hub, &python);
     (hub, python)
 }
 

@@ -227,13 +227,7 @@ fn commit(opts: &Opts, loaded: &Loaded, mut users: Vec<NewUser>, generate: bool)
         ));
     }
     let was_open = apply::open_to_all(&user_json);
-    let mut changed = apply::Changed::default();
-    let (outcome, warnings) =
-        crate::config::edit_locked_validated(&config, opts.lock_timeout, "users", |doc| {
-            changed = apply::add_users(doc, &users)?;
-            Ok(())
-        })?;
-    warn_elsewhere(opts, &warnings);
+    let (changed, written) = write_users(opts, &config, &users)?;
     let already: Vec<&str> = users
         .iter()
         .filter(|u| !changed.allowed.contains(&u.name))
@@ -243,18 +237,9 @@ fn commit(opts: &Opts, loaded: &Loaded, mut users: Vec<NewUser>, generate: bool)
         opts.messages
             .note(&format!("already in users.allowed: {}", already.join(", ")));
     }
-    if !outcome.changed() {
-        opts.messages
-            .note(&format!("{} not changed", config.display()));
+    if !note_written(opts, &config, &changed, written) {
         return Ok(());
     }
-    opts.messages.note(&format!(
-        "added {} user{} to users.allowed and {} to users.admin in {}",
-        changed.allowed.len(),
-        if changed.allowed.len() == 1 { "" } else { "s" },
-        changed.admin.len(),
-        config.display()
-    ));
     if was_open && !changed.allowed.is_empty() {
         opts.messages.warn(
             "users.allowed was empty, so FirstUseAuthenticator let anyone log in; \
@@ -289,17 +274,32 @@ fn commit_native(
             entries.len() - set.len()
         ));
     }
+    let (changed, written) = write_users(opts, &config, users)?;
+    if !note_written(opts, &config, &changed, written) {
+        return Ok(());
+    }
+    reload_if_running(opts)
+}
+
+/// `users` into users.allowed (and users.admin) in one locked, validated
+/// write; what was added, and whether the file changed.
+fn write_users(opts: &Opts, config: &Path, users: &[NewUser]) -> Result<(apply::Changed, bool)> {
     let mut changed = apply::Changed::default();
     let (outcome, warnings) =
-        crate::config::edit_locked_validated(&config, opts.lock_timeout, "users", |doc| {
+        crate::config::edit_locked_validated(config, opts.lock_timeout, "users", |doc| {
             changed = apply::add_users(doc, users)?;
             Ok(())
         })?;
     warn_elsewhere(opts, &warnings);
-    if !outcome.changed() {
+    Ok((changed, outcome.changed()))
+}
+
+/// Says what `write_users` did to `config`; false when it did nothing.
+fn note_written(opts: &Opts, config: &Path, changed: &apply::Changed, written: bool) -> bool {
+    if !written {
         opts.messages
             .note(&format!("{} not changed", config.display()));
-        return Ok(());
+        return false;
     }
     opts.messages.note(&format!(
         "added {} user{} to users.allowed and {} to users.admin in {}",
@@ -308,7 +308,7 @@ fn commit_native(
         changed.admin.len(),
         config.display()
     ));
-    reload_if_running(opts)
+    true
 }
 
 /// `name,password` lines (a CSV with a header) on stdout, and nowhere else.

@@ -261,6 +261,15 @@ pub fn ensurepip(python: &Path) -> Result<()> {
         .context(|| format!("installing pip with {}", python.display()))
 }
 
+/// `VENV/requirements-uv.txt` with uv's range (rewritten only when it
+/// differs); its path.
+pub fn write_uv_requirements(venv: &Path) -> Result<PathBuf> {
+    let req = venv.join("requirements-uv.txt");
+    crate::fsutil::write_if_changed(&req, UV_REQUIREMENTS.as_bytes(), 0o644)
+        .context(|| format!("writing {}", req.display()))?;
+    Ok(req)
+}
+
 /// Installs uv's pinned range into the venv of `python` with its own pip
 /// (the first run; later runs check uv's upgrades with uv itself).
 pub fn install_uv(
@@ -269,9 +278,7 @@ pub fn install_uv(
     extra_args: &[String],
     dir: &Path,
 ) -> Result<()> {
-    let req = dir.join("requirements-uv.txt");
-    crate::fsutil::write_if_changed(&req, UV_REQUIREMENTS.as_bytes(), 0o644)
-        .context(|| format!("writing {}", req.display()))?;
+    let req = write_uv_requirements(dir)?;
     Installer::pip(index_url)
         .install(python, &[Requirements::File(&req)], false, extra_args)
         .context(|| "installing uv into the hub environment".to_string())

@@ -70,3 +70,18 @@ pub fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// Makes `hub`'s `hub/bin/python3` run `python` (a venv's python must keep
+/// its own path to find its packages, so a wrapper script, not a link).
+pub fn use_python(hub: &Hub, python: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = hub.prefix().join("hub/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let wrapper = bin.join("python3");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec '{}' \"$@\"\n", python.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -4,7 +4,7 @@
 use super::{PackageEnv, Packages, create_venv, installer_for, packages_outcome};
 use crate::error::Result;
 use crate::install::{Ctx, Outcome, Restart, Step};
-use crate::installer::{self, Choice, Installer, UV_REQUIREMENTS};
+use crate::installer::{self, Choice, Installer};
 use crate::paths::Paths;
 use crate::report::Reporter;
 use std::fmt;
@@ -78,7 +78,7 @@ impl HubEnv {
             requirements: &self.requirements,
             index_url,
             extra_args: &self.extra_pip_args,
-            with: (choice == Choice::Uv).then_some(UV_REQUIREMENTS),
+            with_uv: choice == Choice::Uv,
             compile: false,
         }
     }

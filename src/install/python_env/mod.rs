@@ -83,9 +83,9 @@ struct PackageEnv<'a> {
     requirements: &'a str,
     index_url: Option<&'a str>,
     extra_args: &'a [String],
-    /// Installed together with the requirements (the hub env: uv's range,
-    /// so a re-run also checks uv for upgrades).
-    with: Option<&'static str>,
+    /// uv's range is installed together with the requirements (the hub
+    /// env), so a re-run also checks uv for upgrades.
+    with_uv: bool,
     /// Compile .pyc files at install time: where users run the code but
     /// cannot write (the user env). The hub, run by root, writes its own.
     compile: bool,
@@ -134,12 +134,12 @@ impl PackageEnv<'_> {
                 installer::ensurepip(&python)?;
             }
         }
-        let with_file = self.with.map(|_| self.dir.join("requirements-uv.txt"));
-        if let (Some(text), Some(path)) = (self.with, &with_file) {
-            fsutil::write_if_changed(path, text.as_bytes(), 0o644)
-                .context(|| format!("writing {}", path.display()))?;
-            lists.push(Requirements::File(path));
-        }
+        let uv_file = if self.with_uv {
+            Some(installer::write_uv_requirements(&self.dir)?)
+        } else {
+            None
+        };
+        lists.extend(uv_file.as_deref().map(Requirements::File));
         let before = installer.freeze(&python)?;
         installer
             .install(&python, &lists, self.compile, self.extra_args)

@@ -121,7 +121,7 @@ impl UserEnv {
             requirements: &self.requirements,
             index_url: ctx.args.pip_index_url.as_deref(),
             extra_args: &self.extra_pip_args,
-            with: None,
+            with_uv: false,
             compile: true,
         }
     }
@@ -351,7 +351,7 @@ mod tests {
             requirements: "",
             index_url: None,
             extra_args: &[],
-            with: None,
+            with_uv: false,
             compile: true,
         };
         assert!(needs_creating(Existing::Missing, &env));
