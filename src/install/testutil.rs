@@ -88,9 +88,24 @@ pub fn assert_idempotent<S: Step>(step: &S, ctx: &Ctx) -> Outcome {
 }
 
 /// Writes an executable shell script.
+///
+/// A child process writes it: a file this process held open for writing
+/// could be inherited by another test thread's fork for a moment, and
+/// running the script then fails with "Text file busy" (ETXTBSY).
 pub fn script(path: &Path, body: &str) {
-    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).expect("write script");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sh to write the script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("#!/bin/sh\n{body}\n").as_bytes())
+        .expect("write script");
+    drop(stdin);
+    assert!(child.wait().expect("wait").success(), "writing {path:?}");
 }
 
 pub fn mode(p: &Path) -> u32 {
