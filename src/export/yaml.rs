@@ -323,4 +323,4 @@ fn write_block_literal(out: &mut String, s: &str, indent: usize) {
 
 #[cfg(test)]
 #[path = "yaml_tests.rs"]
-mod tests;
+pub mod tests;
