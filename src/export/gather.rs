@@ -36,3 +36,32 @@ pub fn config_d(dir: &Path) -> Result<Vec<(String, String)>> {
 pub fn read_pem(path: &str) -> std::result::Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_d_reads_py_files_in_name_order_like_the_hub() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(config_d(&dir.path().join("missing")).unwrap().is_empty());
+        for (name, text) in [
+            ("b.py", "B"),
+            ("a.py", "A"),
+            (".hidden.py", "H"),
+            ("notes.txt", "T"),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        std::fs::create_dir(dir.path().join("dir.py")).unwrap();
+        let names: Vec<_> = config_d(dir.path()).unwrap();
+        assert_eq!(
+            names,
+            [("a.py".into(), "A".into()), ("b.py".into(), "B".into())]
+        );
+
+        std::fs::write(dir.path().join("c.py"), b"\xff\xfe").unwrap();
+        let e = config_d(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("c.py"), "{e}");
+    }
+}

@@ -105,17 +105,17 @@ fn https(out: &mut Out, inp: &Inputs) -> Result<()> {
                 ),
             );
             pem(out, inp, "cert", &cert, false);
-            pem(out, inp, "key", &key, !inp.include_secrets);
+            pem(out, inp, "key", &key, true);
         }
     }
     Ok(())
 }
 
 /// One of `proxy.https.manual.{cert,key}`: the file's contents, or a
-/// placeholder and a warning.
+/// placeholder and a warning. The key is a secret.
 fn pem(out: &mut Out, inp: &Inputs, name: &str, file: &str, secret: bool) {
     let path = ["proxy", "https", "manual", name];
-    if secret {
+    if secret && !inp.include_secrets {
         out.set(&path, PLACEHOLDER);
         out.warn(
             &path,
@@ -127,7 +127,18 @@ fn pem(out: &mut Out, inp: &Inputs, name: &str, file: &str, secret: bool) {
         return;
     }
     match (inp.read_pem)(file) {
-        Ok(text) => out.set(&path, text),
+        Ok(text) => {
+            out.set(&path, text);
+            if secret {
+                out.note(
+                    &path,
+                    &format!(
+                        "SECRET (the private key {file}), written as asked \
+                         (--include-secrets): keep this file private."
+                    ),
+                );
+            }
+        }
         Err(why) => {
             out.set(&path, PLACEHOLDER);
             out.warn(
@@ -254,3 +265,7 @@ fn cull(out: &mut Out, eff: &Effective) {
 #[cfg(test)]
 #[path = "z2jh_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "z2jh_auth_tests.rs"]
+mod auth_tests;

@@ -3,10 +3,10 @@ use crate::effective::{Secrets, effective};
 use crate::export::yaml::tests::parse;
 use serde_json::{Value as Json, json};
 
-struct Run {
-    values: Json,
-    text: String,
-    warnings: Vec<String>,
+pub struct Run {
+    pub values: Json,
+    pub text: String,
+    pub warnings: Vec<String>,
 }
 
 fn files(names: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -28,7 +28,7 @@ fn fake_pem(path: &str) -> std::result::Result<String, String> {
     }
 }
 
-fn export_with(user: Json, config_d: Vec<(String, String)>, include_secrets: bool) -> Run {
+pub fn export_with(user: Json, config_d: Vec<(String, String)>, include_secrets: bool) -> Run {
     let eff = Effective::from_tree(&effective(&user, &Secrets::default())).unwrap();
     let e = z2jh(&Inputs {
         eff: &eff,
@@ -44,11 +44,11 @@ fn export_with(user: Json, config_d: Vec<(String, String)>, include_secrets: boo
     }
 }
 
-fn export(user: Json) -> Run {
+pub fn export(user: Json) -> Run {
     export_with(user, vec![], false)
 }
 
-fn warned(run: &Run, words: &str) -> bool {
+pub fn warned(run: &Run, words: &str) -> bool {
     run.warnings.iter().any(|w| w.contains(words))
 }
 
@@ -231,6 +231,12 @@ fn manual_certificate_is_pem_contents_and_the_key_a_placeholder() {
         fake_pem("/etc/ssl/hub.key").unwrap()
     );
     assert!(!warned(&run, "private key"), "{:?}", run.warnings);
+    assert!(
+        run.text
+            .contains("# SECRET (the private key /etc/ssl/hub.key)"),
+        "{}",
+        run.text
+    );
 
     let run = export(manual("/gone.crt"));
     assert_eq!(run.values["proxy"]["https"]["manual"]["cert"], PLACEHOLDER);
@@ -238,98 +244,6 @@ fn manual_certificate_is_pem_contents_and_the_key_a_placeholder() {
         warned(&run, "could not read /gone.crt (No such file"),
         "{:?}",
         run.warnings
-    );
-}
-
-#[test]
-fn oauth_secrets_are_placeholders_unless_asked_for() {
-    let user = json!({"auth": {"type": "oauthenticator.GitHubOAuthenticator",
-        "GitHubOAuthenticator": {"client_id": "abc", "client_secret": "s3cret",
-            "oauth_callback_url": "https://old.example.org/hub/oauth_callback",
-            "extra": {"api_token": "t0k", "name": "n"}}}});
-    let run = export(user.clone());
-    assert_eq!(
-        run.values["hub"]["config"],
-        json!({"JupyterHub": {"authenticator_class": "oauthenticator.GitHubOAuthenticator"},
-            "GitHubOAuthenticator": {"client_id": "abc", "client_secret": PLACEHOLDER,
-                "oauth_callback_url": "https://old.example.org/hub/oauth_callback",
-                "extra": {"api_token": PLACEHOLDER, "name": "n"}}})
-    );
-    assert!(
-        !run.text.contains("s3cret") && !run.text.contains("t0k"),
-        "{}",
-        run.text
-    );
-    assert!(
-        warned(&run, "auth.GitHubOAuthenticator.client_secret is a secret"),
-        "{:?}",
-        run.warnings
-    );
-    assert!(
-        warned(&run, "auth.GitHubOAuthenticator.extra is a secret"),
-        "{:?}",
-        run.warnings
-    );
-    assert!(warned(&run, "OAuth app's callback"), "{:?}", run.warnings);
-    // Not FirstUse: no FirstUse table, no password-store warning.
-    assert!(!warned(&run, "password store"), "{:?}", run.warnings);
-
-    let run = export_with(user, vec![], true);
-    let gh = &run.values["hub"]["config"]["GitHubOAuthenticator"];
-    assert_eq!(
-        (
-            gh["client_secret"].as_str(),
-            gh["extra"]["api_token"].as_str()
-        ),
-        (Some("s3cret"), Some("t0k"))
-    );
-    assert!(
-        run.text
-            .contains("# SECRET (auth.GitHubOAuthenticator.client_secret)"),
-        "{}",
-        run.text
-    );
-    assert!(!warned(&run, "is a secret"), "{:?}", run.warnings);
-}
-
-#[test]
-fn authenticators_without_unix_accounts_or_with_their_own_store_are_warned_about() {
-    for class in [
-        "jupyterhub.auth.PAMAuthenticator",
-        "pam",
-        "local-github",
-        "oauthenticator.LocalGitHubOAuthenticator",
-    ] {
-        let run = export(json!({"auth": {"type": class}}));
-        assert!(
-            warned(&run, "the hub pod has none"),
-            "{class}: {:?}",
-            run.warnings
-        );
-    }
-    let run = export(json!({"auth": {"type": "nativeauthenticator.NativeAuthenticator"}}));
-    assert!(warned(&run, "users sign up again"), "{:?}", run.warnings);
-    let run = export(json!({"auth": {"type": "dummy"}}));
-    assert_eq!(
-        run.warnings.len(),
-        2,
-        "only the image and the homes: {:?}",
-        run.warnings
-    );
-}
-
-#[test]
-fn allow_all_follows_tljh_rule() {
-    let run = export(json!({"users": {"allowed": ["ann"]}}));
-    assert!(
-        run.values["hub"]["config"]["FirstUseAuthenticator"]
-            .get("allow_all")
-            .is_none()
-    );
-    let run = export(json!({"auth": {"FirstUseAuthenticator": {"allow_all": false}}}));
-    assert_eq!(
-        run.values["hub"]["config"]["FirstUseAuthenticator"]["allow_all"],
-        false
     );
 }
 
