@@ -40,10 +40,20 @@ pub fn run(opts: &Opts) -> Result<()> {
         .with_hint("add -o FILE (written with mode 0600)")
         .with_exit_code(2));
     }
+    if let Some(path) = &opts.output {
+        check_output_dir(path)?;
+    }
     // The Traefik API secret has no equivalent, so state/ is not read.
-    let eff = typed(&Loaded::read(&opts.config_path)?, &Secrets::default())?;
+    let loaded = Loaded::read(&opts.config_path)?;
+    let eff = typed(&loaded, &Secrets::default())?;
+    let unknown_keys = crate::config::validate::check_document(&loaded.user())
+        .into_iter()
+        .filter(|p| p.unknown_key)
+        .map(|p| p.key)
+        .collect();
     let export = z2jh::z2jh(&z2jh::Inputs {
         eff: &eff,
+        unknown_keys,
         config_d: gather::config_d(&opts.config_d)?,
         read_pem: &gather::read_pem,
         include_secrets: opts.include_secrets,
@@ -64,4 +74,18 @@ pub fn run(opts: &Opts) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Refused before anything is read, with the directory named.
+fn check_output_dir(path: &std::path::Path) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    match dir {
+        Some(dir) if !dir.is_dir() => Err(Error::new(format!(
+            "cannot write {}: {} is not a directory",
+            path.display(),
+            dir.display()
+        ))
+        .with_hint("create the directory first, or give another -o FILE")),
+        _ => Ok(()),
+    }
 }

@@ -13,6 +13,8 @@ use crate::render::traefik::{self, Https};
 
 pub struct Inputs<'a> {
     pub eff: &'a Effective,
+    /// Keys of config.toml that hubcfg does not know (and TLJH ignores).
+    pub unknown_keys: Vec<String>,
     /// `jupyterhub_config.d/*.py` as (file name, text), in the order TLJH loads them.
     pub config_d: Vec<(String, String)>,
     /// Reads a PEM file named by `https.tls.*`; `Err` says why not.
@@ -48,6 +50,11 @@ pub fn z2jh(inp: &Inputs) -> Result<Export> {
     ports(&mut out, eff);
     singleuser(&mut out, eff);
     cull(&mut out, eff);
+    for key in &inp.unknown_keys {
+        out.lost(&format!(
+            "{key}: not a key hubcfg knows (`hubcfg validate` lists it)."
+        ));
+    }
     Ok(Export {
         text: out.text(),
         warnings: out.warnings,

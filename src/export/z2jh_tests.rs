@@ -32,6 +32,7 @@ pub fn export_with(user: Json, config_d: Vec<(String, String)>, include_secrets:
     let eff = Effective::from_tree(&effective(&user, &Secrets::default())).unwrap();
     let e = z2jh(&Inputs {
         eff: &eff,
+        unknown_keys: vec![],
         config_d,
         read_pem: &fake_pem,
         include_secrets,
@@ -182,6 +183,7 @@ fn incomplete_https_is_refused_like_render() {
     .unwrap();
     let inp = Inputs {
         eff: &eff,
+        unknown_keys: vec![],
         config_d: vec![],
         read_pem: &fake_pem,
         include_secrets: false,
@@ -314,5 +316,30 @@ fn default_ports_and_addresses_need_no_warning() {
         warned(&run, "http.port 8000: the chart's proxy-public"),
         "{:?}",
         run.warnings
+    );
+}
+
+#[test]
+fn unknown_keys_are_named_as_not_exported() {
+    let eff = Effective::defaults();
+    let inp = Inputs {
+        eff: &eff,
+        unknown_keys: vec!["user.admin".into()],
+        config_d: vec![],
+        read_pem: &fake_pem,
+        include_secrets: false,
+    };
+    let e = z2jh(&inp).unwrap();
+    assert!(
+        e.text.contains("# - user.admin: not a key hubcfg knows"),
+        "{}",
+        e.text
+    );
+    assert!(
+        e.warnings
+            .iter()
+            .any(|w| w.starts_with("user.admin: not a key")),
+        "{:?}",
+        e.warnings
     );
 }
