@@ -33,16 +33,20 @@ pub struct Export {
 /// bytes as KubeSpawner reads it.
 const CHART_MEMORY_GUARANTEE: f64 = (1u64 << 30) as f64;
 
+const HEADER: &[&str] = &[
+    "Zero to JupyterHub values for this hub, written by `hubcfg export z2jh`.",
+    "Use: helm upgrade --install jhub jupyterhub/jupyterhub --values THIS-FILE",
+    "The chart merges its own defaults under these; where TLJH's defaults differ",
+    "from the chart's (the idle culler), TLJH's are written out.",
+    "traefik_api.* is not exported: the chart's proxy has its own API and token.",
+];
+
 pub fn z2jh(inp: &Inputs) -> Result<Export> {
     let eff = inp.eff;
-    let mut out = Out::default();
-    out.header = vec![
-        "Zero to JupyterHub values for this hub, written by `hubcfg export z2jh`.".into(),
-        "Use: helm upgrade --install jhub jupyterhub/jupyterhub --values THIS-FILE".into(),
-        "The chart merges its own defaults under these; where TLJH's defaults differ".into(),
-        "from the chart's (the idle culler), TLJH's are written out.".into(),
-        "traefik_api.* is not exported: the chart's proxy has its own API and token.".into(),
-    ];
+    let mut out = Out {
+        header: HEADER.iter().map(|l| l.to_string()).collect(),
+        ..Out::default()
+    };
     out.set(&["hub", "baseUrl"], eff.base_url.as_str());
     auth::auth(&mut out, eff, inp.include_secrets);
     config_d(&mut out, &inp.config_d);

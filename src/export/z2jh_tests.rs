@@ -28,14 +28,23 @@ fn fake_pem(path: &str) -> std::result::Result<String, String> {
     }
 }
 
+/// Inputs with nothing but the config: no snippets, no unknown keys, no secrets.
+fn inputs(eff: &Effective) -> Inputs<'_> {
+    Inputs {
+        eff,
+        unknown_keys: vec![],
+        config_d: vec![],
+        read_pem: &fake_pem,
+        include_secrets: false,
+    }
+}
+
 pub fn export_with(user: Json, config_d: Vec<(String, String)>, include_secrets: bool) -> Run {
     let eff = Effective::from_tree(&effective(&user, &Secrets::default())).unwrap();
     let e = z2jh(&Inputs {
-        eff: &eff,
-        unknown_keys: vec![],
         config_d,
-        read_pem: &fake_pem,
         include_secrets,
+        ..inputs(&eff)
     })
     .unwrap();
     Run {
@@ -181,14 +190,7 @@ fn incomplete_https_is_refused_like_render() {
         &Secrets::default(),
     ))
     .unwrap();
-    let inp = Inputs {
-        eff: &eff,
-        unknown_keys: vec![],
-        config_d: vec![],
-        read_pem: &fake_pem,
-        include_secrets: false,
-    };
-    let e = z2jh(&inp).unwrap_err();
+    let e = z2jh(&inputs(&eff)).unwrap_err();
     assert!(
         e.message.contains("https.letsencrypt.domains"),
         "{}",
@@ -323,11 +325,8 @@ fn default_ports_and_addresses_need_no_warning() {
 fn unknown_keys_are_named_as_not_exported() {
     let eff = Effective::defaults();
     let inp = Inputs {
-        eff: &eff,
         unknown_keys: vec!["user.admin".into()],
-        config_d: vec![],
-        read_pem: &fake_pem,
-        include_secrets: false,
+        ..inputs(&eff)
     };
     let e = z2jh(&inp).unwrap();
     assert!(
