@@ -19,6 +19,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod export;
 mod users;
 
 #[derive(Debug, Parser)]
@@ -148,6 +149,9 @@ pub enum Command {
     /// Hub users in bulk: add, import a CSV, remove, reset a password.
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Export this hub's settings for another installer (z2jh: a Zero to JupyterHub values file).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
@@ -317,6 +321,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Users(command)) => {
             users::run(command, &paths, opts.lock_timeout, opts.messages, opts.json)
         }
+        Some(Command::Export(c)) => export::run(c, &paths, &opts.config_path, opts.messages),
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)

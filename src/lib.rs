@@ -13,6 +13,7 @@ pub mod config;
 pub mod download;
 pub mod effective;
 pub mod error;
+pub mod export;
 pub mod firstuse;
 pub mod fsutil;
 pub mod http;

@@ -20,24 +20,8 @@ client_id = "abc"
 client_secret = "s3cret"
 "#;
 
-/// Every stream of a run, the exit code first, with the prefix filtered.
-fn transcript(hub: &Hub, args: &[&str]) -> String {
-    let out = hub.cmd(args).output().unwrap();
-    let prefix = hub.prefix().to_str().unwrap();
-    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(prefix, "[PREFIX]");
-    format!(
-        "$ hubcfg {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" ").replace(prefix, "[PREFIX]"),
-        out.status
-            .code()
-            .map_or("signal".to_string(), |c| c.to_string()),
-        clean(&out.stdout),
-        clean(&out.stderr)
-    )
-}
-
 fn snapshot_all(name: &str, hub: &Hub, runs: &[&[&str]]) {
-    let text: Vec<String> = runs.iter().map(|args| transcript(hub, args)).collect();
+    let text: Vec<String> = runs.iter().map(|args| hub.transcript(args)).collect();
     insta::assert_snapshot!(name, text.join("\n"));
 }
 

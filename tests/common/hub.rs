@@ -81,6 +81,23 @@ impl Hub {
         c
     }
 
+    /// Every stream of a run, the exit code first, with the prefix written
+    /// `[PREFIX]`: the text the snapshot tests compare.
+    pub fn transcript(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().unwrap();
+        let prefix = self.prefix().to_str().unwrap();
+        let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(prefix, "[PREFIX]");
+        format!(
+            "$ hubcfg {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+            args.join(" ").replace(prefix, "[PREFIX]"),
+            out.status
+                .code()
+                .map_or("signal".to_string(), |c| c.to_string()),
+            clean(&out.stdout),
+            clean(&out.stderr)
+        )
+    }
+
     /// Runs a command, whatever its outcome: (success, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (bool, String, String) {
         let out = self.cmd(args).output().unwrap();
