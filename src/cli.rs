@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod export;
+mod migrate;
 mod users;
 
 #[derive(Debug, Parser)]
@@ -152,6 +153,8 @@ pub enum Command {
     /// Export this hub's settings for another installer (z2jh: a Zero to JupyterHub values file).
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Convert TLJH's config.yaml into config.toml (--dry-run: show it, write nothing).
+    Migrate(migrate::MigrateArgs),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
@@ -322,6 +325,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             users::run(command, &paths, opts.lock_timeout, opts.messages, opts.json)
         }
         Some(Command::Export(c)) => export::run(c, &paths, &opts.config_path, opts.messages),
+        Some(Command::Migrate(a)) => {
+            crate::migrate::command::run(&paths, a.dry_run, &opts.messages)
+        }
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)

@@ -1,0 +1,162 @@
+//! The file side of `hubcfg migrate` (config/): finds TLJH's config.yaml,
+//! has `hubcfg_hub.config_yaml` read it, writes config.toml (locked,
+//! atomic, 0600, only when none exists), then renames config.yaml to
+//! `config.yaml.migrated-by-hubcfg` with a note at its top. Nothing is
+//! ever deleted.
+
+use super::{Converted, Parsed, convert};
+use crate::config::{self, file};
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+use crate::pyhub::{self, Reply};
+use std::path::{Path, PathBuf};
+
+/// The suffix config.yaml gets once its settings are in config.toml.
+pub const MIGRATED_SUFFIX: &str = ".migrated-by-hubcfg";
+
+/// Where a prefix stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// config.yaml, no config.toml yet.
+    ToDo {
+        yaml: PathBuf,
+    },
+    /// Both: hubcfg reads config.toml only.
+    TomlExists {
+        yaml: PathBuf,
+        toml: PathBuf,
+    },
+    /// config.yaml was renamed by an earlier run.
+    Done {
+        migrated: PathBuf,
+    },
+    Nothing,
+}
+
+/// TLJH keeps config.yaml in `config/` (very old versions at the prefix's
+/// top, which TLJH's own installer moves into `config/`).
+pub fn find_yaml(paths: &Paths) -> Option<PathBuf> {
+    [
+        paths.config_dir().join("config.yaml"),
+        paths.prefix.join("config.yaml"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+pub fn migrated_name(yaml: &Path) -> PathBuf {
+    let mut name = yaml.as_os_str().to_owned();
+    name.push(MIGRATED_SUFFIX);
+    PathBuf::from(name)
+}
+
+pub fn state(paths: &Paths) -> State {
+    let toml = paths.config_toml();
+    match find_yaml(paths) {
+        Some(yaml) if toml.exists() => State::TomlExists { yaml, toml },
+        Some(yaml) => State::ToDo { yaml },
+        None => {
+            let migrated = migrated_name(&paths.config_dir().join("config.yaml"));
+            if migrated.exists() {
+                State::Done { migrated }
+            } else {
+                State::Nothing
+            }
+        }
+    }
+}
+
+/// The Python that reads YAML: the hub environment's (TLJH's has
+/// ruamel.yaml, as ours does), else the system's.
+pub fn python(paths: &Paths) -> PathBuf {
+    let hub = paths.hub_python();
+    if hub.exists() {
+        hub
+    } else {
+        PathBuf::from(crate::install::apt::SYSTEM_PYTHON)
+    }
+}
+
+/// Reads and converts `yaml`; an error lists every key that cannot be
+/// converted, with its line.
+pub fn read_and_convert(python: &Path, yaml: &Path) -> Result<Converted> {
+    let text = file::read(yaml)?.unwrap_or_default();
+    let parsed = parse(python, &text, yaml)?;
+    let name = yaml.file_name().map(|n| n.to_string_lossy().into_owned());
+    convert(&parsed, name.as_deref().unwrap_or("config.yaml")).map_err(|refusals| {
+        let list: Vec<String> = refusals.iter().map(|r| format!("  {r}")).collect();
+        Error::new(format!(
+            "cannot convert {}; nothing was written:\n{}",
+            yaml.display(),
+            list.join("\n")
+        ))
+        .with_hint(format!(
+            "fix those lines in {} and run `hubcfg migrate --dry-run` again",
+            yaml.display()
+        ))
+    })
+}
+
+fn parse(python: &Path, text: &str, yaml: &Path) -> Result<Parsed> {
+    let request = serde_json::json!({ "text": text });
+    let doing = format!("reading {}", yaml.display());
+    match pyhub::run(python, "config_yaml", &request, &doing)? {
+        Reply::Ok(reply) => serde_json::from_value(reply).map_err(|e| {
+            Error::new(format!("hubcfg_hub.config_yaml replied in a way hubcfg does not read: {e}"))
+        }),
+        Reply::Failed { kind, message } if kind == "missing_module" => Err(Error::new(format!(
+            "cannot read {} with {}: {message}",
+            yaml.display(),
+            python.display()
+        ))
+        .with_hint(format!(
+            "install TLJH's YAML library into it (`sudo {} -m pip install 'ruamel.yaml>=0.18,<0.19'`), or `sudo apt-get install python3-ruamel.yaml`",
+            python.display()
+        ))),
+        Reply::Failed { message, .. } => Err(Error::new(format!(
+            "cannot read {}: {message}",
+            yaml.display()
+        ))),
+    }
+}
+
+/// Writes config.toml (refusing if one appeared meanwhile), under the
+/// config lock.
+pub fn write_toml(paths: &Paths, converted: &Converted) -> Result<()> {
+    let toml = paths.config_toml();
+    file::check_writable(&toml)?;
+    file::ensure_config_dir(&toml)?;
+    let _lock = config::lock::lock(&toml, config::DEFAULT_LOCK_TIMEOUT)?;
+    if std::fs::symlink_metadata(&toml).is_ok() {
+        return Err(exists_error(&toml));
+    }
+    file::write(&toml, None, &converted.toml)?;
+    Ok(())
+}
+
+pub fn exists_error(toml: &Path) -> Error {
+    Error::new(format!(
+        "{} already exists, and hubcfg reads only it; nothing was changed",
+        toml.display()
+    ))
+    .with_hint(format!(
+        "to convert config.yaml anyway, move it away first (`sudo mv {0} {0}.before`) and run `hubcfg migrate` again; `hubcfg migrate --dry-run` shows the result without writing",
+        toml.display()
+    ))
+}
+
+/// Renames `yaml` to `<yaml>.migrated-by-hubcfg` and puts a note at its
+/// top; returns the new name. The rename comes first, so the settings are
+/// never in no file.
+pub fn retire_yaml(yaml: &Path, toml: &Path) -> Result<PathBuf> {
+    let to = migrated_name(yaml);
+    fs_err::rename(yaml, &to)?;
+    let text = fs_err::read_to_string(&to)?;
+    let note = format!(
+        "# hubcfg migrate converted this file to {} and no longer reads it.\n\
+         # Change settings there (`sudo hubcfg set KEY VALUE`); this copy is kept for reference.\n",
+        toml.display()
+    );
+    crate::fsutil::write_atomic(&to, format!("{note}{text}").as_bytes(), file::CONFIG_MODE)?;
+    Ok(to)
+}
