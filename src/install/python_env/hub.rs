@@ -18,6 +18,10 @@ pub enum HubEnvAction {
     /// uv's pinned range, with the venv's pip (later runs check it with uv).
     InstallUv,
     Packages(Packages),
+    /// hubcfg's own Python package (`package`): how many files to write or remove.
+    OwnPackage {
+        files: usize,
+    },
 }
 
 impl fmt::Display for HubEnvAction {
@@ -28,6 +32,12 @@ impl fmt::Display for HubEnvAction {
             }
             HubEnvAction::InstallUv => f.write_str("install uv into hub/ with pip"),
             HubEnvAction::Packages(p) => p.fmt(f),
+            HubEnvAction::OwnPackage { files } => write!(
+                f,
+                "install hubcfg's Python package ({} {}, {files} files) into hub/",
+                super::package::DIST_NAME,
+                env!("CARGO_PKG_VERSION")
+            ),
         }
     }
 }
@@ -104,7 +114,7 @@ impl HubEnv {
                     &self.extra_pip_args,
                     &dir,
                 )?,
-                HubEnvAction::Packages(_) => {}
+                HubEnvAction::Packages(_) | HubEnvAction::OwnPackage { .. } => {}
             }
         }
         Ok(made)
@@ -122,8 +132,13 @@ impl HubEnv {
         let env = self.env(paths, index_url, choice);
         let mut changed = 0;
         for action in plan {
-            if let HubEnvAction::Packages(_) = action {
-                changed += env.install(installer)?;
+            match action {
+                HubEnvAction::Packages(_) => changed += env.install(installer)?,
+                // After the packages: it is ours, not the installer's.
+                HubEnvAction::OwnPackage { .. } => {
+                    changed += usize::from(super::package::install(&env.dir)?)
+                }
+                _ => {}
             }
         }
         Ok(changed)
@@ -166,6 +181,12 @@ impl Step for HubEnv {
             plan.push(HubEnvAction::InstallUv);
         }
         plan.push(HubEnvAction::Packages(env.plan_packages()));
+        let own = super::package::changes(super::package::site_packages(&env.dir).as_deref());
+        if !own.is_empty() {
+            plan.push(HubEnvAction::OwnPackage {
+                files: own.write.len() + own.remove.len(),
+            });
+        }
         Ok(plan)
     }
 

@@ -17,6 +17,7 @@
 
 mod envs;
 mod hub;
+pub mod package;
 mod permissions;
 mod user;
 

@@ -111,12 +111,28 @@ fn hub_env_installs_then_rerun_changes_nothing_then_upgrades_within_range() {
     let ctx = t.ctx();
 
     let plan = plan_lines(&step, &ctx);
-    assert_eq!(plan.len(), 2, "{plan:?}");
+    assert_eq!(plan.len(), 3, "{plan:?}");
     assert!(plan[0].starts_with("create a venv in hub/"));
+    assert!(plan[2].starts_with("install hubcfg's Python package (hubcfg-hub "));
     let first = run(&step, &ctx);
     assert!(first.restart.is_some());
     assert!(first.changed);
     let hub_py = t.paths.hub_python();
+    // hubcfg's own package: importable, and pip knows it with its version.
+    let show = Command::new(&hub_py)
+        .args(["-I", "-m", "pip", "show", "hubcfg-hub"])
+        .output()
+        .unwrap();
+    let show = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        show.contains(&format!("Version: {}", env!("CARGO_PKG_VERSION"))),
+        "{show}"
+    );
+    let imported = Command::new(&hub_py)
+        .args(["-I", "-c", "import hubcfg_hub.config_yaml"])
+        .status()
+        .unwrap();
+    assert!(imported.success());
     let version = |py: &Path| {
         let o = Command::new(py)
             .args(["-c", "import hubcfg_demo; print(hubcfg_demo.VERSION)"])
