@@ -37,18 +37,72 @@ fn tree(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// A prefix holding an unconverted TLJH config.yaml fails preflight on any
-/// host (even root with systemd), so this always runs.
+/// A prefix holding a TLJH config.yaml that cannot be converted (a port
+/// that is no number; and where no Python has ruamel.yaml, it cannot even
+/// be read) fails preflight on any host (even root with systemd), so this
+/// always runs.
 fn failing_prefix() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("opt-tljh");
     std::fs::create_dir_all(prefix.join("config")).unwrap();
     std::fs::write(
         prefix.join("config/config.yaml"),
-        "users:\n  admin: [bob]\n",
+        "users:\n  admin: [bob]\nhttp:\n  port: eighty\n",
     )
     .unwrap();
     (dir, prefix)
+}
+
+/// TLJH's config.yaml converts (a stand-in for the hub environment's
+/// Python replies what `hubcfg_hub.config_yaml` would): preflight checks
+/// the port the converted config listens on and prints the conversion's
+/// report; here that port is held, so bootstrap stops and nothing changes.
+#[test]
+fn preflight_converts_tljhs_config_yaml_and_checks_its_port() {
+    use std::os::unix::fs::PermissionsExt;
+    let held = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("opt-tljh");
+    std::fs::create_dir_all(prefix.join("config")).unwrap();
+    std::fs::create_dir_all(prefix.join("hub/bin")).unwrap();
+    std::fs::write(
+        prefix.join("config/config.yaml"),
+        format!("http:\n  port: {port}\n"),
+    )
+    .unwrap();
+    let reply = format!(
+        r#"{{"ok": true, "entries": [{{"path": ["http"], "line": 1, "table": true}}, {{"path": ["http", "port"], "line": 2, "value": "{port}"}}], "trailing": [], "errors": [], "empty": false}}"#
+    );
+    let python = prefix.join("hub/bin/python3");
+    std::fs::write(
+        &python,
+        format!("#!/bin/sh\ncat >/dev/null\necho '{reply}'\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = tree(&prefix);
+    let assert = Command::cargo_bin("hubcfg")
+        .unwrap()
+        .args(["bootstrap", "--prefix"])
+        .arg(&prefix)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("[1/16] Preflight checks … failed"));
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        out.contains(&format!("port {port} is used by another program")),
+        "{out}"
+    );
+    assert!(out.contains("becomes config/config.toml"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "http.port (line 2): the string \"{port}\" became the number {port}"
+        )),
+        "{out}"
+    );
+    assert_eq!(tree(&prefix), before);
+    drop(held);
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod step;
 pub mod system;
 #[cfg(test)]
 pub mod testutil;
+pub mod tljh_config;
 pub mod traefik;
 pub mod ui;
 
@@ -68,20 +69,57 @@ pub fn steps() -> (Vec<Box<dyn AnyStep>>, usize) {
 
 pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Result<()> {
     let started = Instant::now();
-    let (steps, stop_page_before) = steps();
-    let total = steps.len() + 1;
+    let (mut steps, mut stop_page_before) = steps();
     reporter.note(&format!("hubcfg {}", env!("HUBCFG_LONG_VERSION")));
 
     // 1. Preflight: nothing is touched before it passes (not even the log).
-    let facts = preflight::gather(&paths.prefix, &proxy_ports(paths), &|| {
-        Systemctl.active_state("traefik.service") == "active"
-    });
+    let facts = preflight::gather(
+        &paths.prefix,
+        &|tljh| match tljh {
+            Some(preflight::TljhYaml {
+                converted: Ok(c), ..
+            }) => ports_of(crate::effective::Effective::from_tree(
+                &crate::effective::effective(&c.user, &Default::default()),
+            )),
+            _ => proxy_ports(paths),
+        },
+        &|| Systemctl.active_state("traefik.service") == "active",
+    );
     let problems = preflight::check(&facts, args);
+    let migrating = match &facts.tljh_yaml {
+        Some(preflight::TljhYaml {
+            path,
+            converted: Ok(c),
+        }) => Some((path, c)),
+        _ => None,
+    };
+    let total = steps.len() + 1 + usize::from(migrating.is_some());
     let errors = ui::report_preflight(reporter, total, &problems, started.elapsed());
+    // What bootstrap does with TLJH's config.yaml, even when it stops here.
+    if let Some((path, c)) = migrating {
+        reporter.note(&format!(
+            "TLJH's {} becomes config/config.toml (as `hubcfg migrate` does):",
+            path.display()
+        ));
+        crate::migrate::command::report(c, reporter);
+    }
     if errors > 0 {
         return Err(Error::new(format!(
             "bootstrap stopped before changing anything: {errors} preflight check(s) failed (see above)"
         )));
+    }
+
+    // TLJH's config.yaml: converted in preflight; written before the
+    // config directories step (index 1), renamed after success.
+    if let Some((path, c)) = migrating {
+        steps.insert(
+            1,
+            Box::new(tljh_config::TljhConfig {
+                yaml: path.clone(),
+                toml: c.toml.clone(),
+            }),
+        );
+        stop_page_before += 1;
     }
 
     let log_path = log::init(paths)?;
@@ -100,6 +138,12 @@ pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Resu
         restarts: &[],
     };
     run_steps(&ctx, &steps, stop_page_before, page, reporter, &log_path)?;
+    if let Some(kept) = crate::migrate::apply::retire_after_bootstrap(paths)? {
+        reporter.note(&format!(
+            "TLJH's config.yaml is now {} (hubcfg reads config/config.toml)",
+            kept.display()
+        ));
+    }
     ui::report_done(reporter, started.elapsed(), &log_path);
     if let Ok(effective) = crate::effective::load(paths) {
         let admins: Vec<&str> = args.admins.iter().map(|a| args::parse_admin(a).0).collect();

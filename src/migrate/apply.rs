@@ -123,6 +123,11 @@ fn parse(python: &Path, text: &str, yaml: &Path) -> Result<Parsed> {
 /// Writes config.toml (refusing if one appeared meanwhile), under the
 /// config lock.
 pub fn write_toml(paths: &Paths, converted: &Converted) -> Result<()> {
+    write_text(paths, &converted.toml)
+}
+
+/// `write_toml` of a converted text (bootstrap keeps only the text).
+pub fn write_text(paths: &Paths, text: &str) -> Result<()> {
     let toml = paths.config_toml();
     file::check_writable(&toml)?;
     file::ensure_config_dir(&toml)?;
@@ -130,7 +135,7 @@ pub fn write_toml(paths: &Paths, converted: &Converted) -> Result<()> {
     if std::fs::symlink_metadata(&toml).is_ok() {
         return Err(exists_error(&toml));
     }
-    file::write(&toml, None, &converted.toml)?;
+    file::write(&toml, None, text)?;
     Ok(())
 }
 
@@ -159,4 +164,19 @@ pub fn retire_yaml(yaml: &Path, toml: &Path) -> Result<PathBuf> {
     );
     crate::fsutil::write_atomic(&to, format!("{note}{text}").as_bytes(), file::CONFIG_MODE)?;
     Ok(to)
+}
+
+/// After a successful bootstrap: a config.yaml still next to a config.toml
+/// that `migrate` wrote from it (this run, or an earlier one that failed
+/// later) is renamed; returns its new name.
+pub fn retire_after_bootstrap(paths: &Paths) -> Result<Option<PathBuf>> {
+    let Some(yaml) = find_yaml(paths) else {
+        return Ok(None);
+    };
+    let toml = paths.config_toml();
+    let ours = file::read(&toml)?.is_some_and(|t| t.starts_with(super::toml_out::HEADER_START));
+    if !ours {
+        return Ok(None);
+    }
+    retire_yaml(&yaml, &toml).map(Some)
 }

@@ -8,7 +8,7 @@ pub mod apply;
 mod coerce;
 pub mod command;
 pub mod tljh;
-mod toml_out;
+pub(crate) mod toml_out;
 
 use crate::config::validate::{self, check_value};
 use crate::config::value::KeyType;

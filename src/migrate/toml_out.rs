@@ -10,6 +10,9 @@ use crate::config::edit;
 use serde_json::Value as Json;
 use toml_edit::{DocumentMut, Item, Table};
 
+/// How a config.toml written by `migrate` starts.
+pub const HEADER_START: &str = "# Converted from TLJH's ";
+
 pub fn build(leaves: &[Leaf], parsed: &Parsed, source: &str) -> (String, Json) {
     let mut doc = DocumentMut::new();
     let mut pending: Vec<String> = vec![];
@@ -46,7 +49,7 @@ pub fn build(leaves: &[Leaf], parsed: &Parsed, source: &str) -> (String, Json) {
         }
     }
     let mut text = format!(
-        "# Converted from TLJH's {source} by `hubcfg migrate` (hubcfg {}).\n\
+        "{HEADER_START}{source} by `hubcfg migrate` (hubcfg {}).\n\
          # Same key names; change it with `sudo hubcfg set KEY VALUE`.\n\n",
         env!("CARGO_PKG_VERSION")
     );

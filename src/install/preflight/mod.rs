@@ -53,8 +53,16 @@ pub struct HostFacts {
     /// `$PREFIX/hub/bin/python3` exists (a re-run).
     pub installed: bool,
     /// A TLJH `config.yaml` found in the prefix while there is no
-    /// config.toml yet: its settings would be silently ignored.
-    pub tljh_yaml: Option<PathBuf>,
+    /// config.toml yet, converted as `hubcfg migrate` converts it.
+    pub tljh_yaml: Option<TljhYaml>,
+}
+
+/// TLJH's config.yaml and what `hubcfg migrate` makes of it.
+#[derive(Debug, Clone)]
+pub struct TljhYaml {
+    pub path: PathBuf,
+    /// The conversion, or why there is none (every refused key).
+    pub converted: Result<crate::migrate::Converted, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,10 +273,14 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
     {
         problems.push(Problem::warning(low_memory_message(mem)));
     }
-    if let Some(yaml) = &facts.tljh_yaml {
+    if let Some(TljhYaml {
+        path,
+        converted: Err(why),
+    }) = &facts.tljh_yaml
+    {
         problems.push(Problem::error(format!(
-            "found TLJH's {}: hubcfg reads config/config.toml instead, so its settings (authenticator, admins, https…) would be ignored; copy them into config.toml (same key names, TOML syntax), or move config.yaml away to start from defaults",
-            yaml.display()
+            "found TLJH's {}, and bootstrap converts it to config/config.toml first (as `hubcfg migrate` does), but {why}",
+            path.display()
         )));
     }
     for (port, state) in &facts.ports {
@@ -281,9 +293,23 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
     problems
 }
 
-/// Reads the facts from this host. `ports` are the ones Traefik will need;
+/// Reads the facts from this host. `ports` says which ports Traefik will
+/// need, given TLJH's converted config.yaml if there is one;
 /// `traefik_active` is asked only when one is busy.
-pub fn gather(prefix: &Path, ports: &[u16], traefik_active: &dyn Fn() -> bool) -> HostFacts {
+pub fn gather(
+    prefix: &Path,
+    ports: &dyn Fn(Option<&TljhYaml>) -> Vec<u16>,
+    traefik_active: &dyn Fn() -> bool,
+) -> HostFacts {
+    let tljh = tljh_yaml(prefix).map(|path| {
+        let python = crate::migrate::apply::python(&crate::paths::Paths::new(prefix));
+        TljhYaml {
+            converted: crate::migrate::apply::read_and_convert(&python, &path)
+                .map_err(|e| e.to_string()),
+            path,
+        }
+    });
+    let ports = ports(tljh.as_ref());
     HostFacts {
         euid: nix::unistd::geteuid().as_raw(),
         pid1: std::fs::read_to_string("/proc/1/comm")
@@ -300,7 +326,7 @@ pub fn gather(prefix: &Path, ports: &[u16], traefik_active: &dyn Fn() -> bool) -
             .map(|p| (*p, port_state(*p, traefik_active)))
             .collect(),
         installed: prefix.join("hub/bin/python3").exists(),
-        tljh_yaml: tljh_yaml(prefix),
+        tljh_yaml: tljh,
     }
 }
 

@@ -196,12 +196,26 @@ fn busy_ports_fail_unless_ours() {
 }
 
 #[test]
-fn an_unconverted_tljh_config_stops_the_install() {
+fn a_tljh_config_that_does_not_convert_stops_the_install() {
     let mut f = good();
-    f.tljh_yaml = Some(PathBuf::from("/opt/tljh/config/config.yaml"));
+    let path = PathBuf::from("/opt/tljh/config/config.yaml");
+    f.tljh_yaml = Some(TljhYaml {
+        path: path.clone(),
+        converted: Err("cannot convert it:\n  line 3: http.port: must be a whole number".into()),
+    });
     let e = errors(&f, &BootstrapArgs::default());
     assert_eq!(e.len(), 1);
-    assert!(e[0].contains("/opt/tljh/config/config.yaml") && e[0].contains("config.toml"));
+    assert!(
+        e[0].contains("/opt/tljh/config/config.yaml") && e[0].contains("line 3: http.port"),
+        "{}",
+        e[0]
+    );
+    let converted = crate::migrate::convert(&Default::default(), "config.yaml").unwrap();
+    f.tljh_yaml = Some(TljhYaml {
+        path,
+        converted: Ok(converted),
+    });
+    assert_eq!(errors(&f, &BootstrapArgs::default()), Vec::<String>::new());
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
@@ -221,11 +235,11 @@ fn gather_reads_this_host_without_panicking() {
     // A port we hold ourselves is busy, and not Traefik's.
     let held = TcpListener::bind("0.0.0.0:0").unwrap();
     let port = held.local_addr().unwrap().port();
-    let f = gather(&dir.path().join("not/yet"), &[port], &|| false);
+    let f = gather(&dir.path().join("not/yet"), &|_| vec![port], &|| false);
     assert_eq!(f.arch, std::env::consts::ARCH);
     assert!(f.free_disk.is_some(), "statvfs on an ancestor must work");
     assert!(!f.installed);
     assert_eq!(f.ports, vec![(port, PortState::Busy)]);
-    let f = gather(dir.path(), &[port], &|| true);
+    let f = gather(dir.path(), &|_| vec![port], &|| true);
     assert_eq!(f.ports, vec![(port, PortState::Ours)]);
 }
