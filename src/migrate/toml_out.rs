@@ -53,7 +53,7 @@ pub fn build(leaves: &[Leaf], parsed: &Parsed, source: &str) -> (String, Json) {
          # Same key names; change it with `sudo hubcfg set KEY VALUE`.\n\n",
         env!("CARGO_PKG_VERSION")
     );
-    text.push_str(&doc.to_string());
+    text.push_str(doc.to_string().trim_start_matches('\n'));
     let mut end = pending;
     end.extend(parsed.trailing.iter().cloned());
     if !end.is_empty() {
