@@ -60,6 +60,23 @@ pub fn effective(user: &Value, secrets: &Secrets) -> Value {
     v
 }
 
+/// Every leaf of a tree (an empty table counts as one) with its dotted key,
+/// in the tree's order.
+pub fn leaves(v: &Value) -> Vec<(String, Value)> {
+    fn walk(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+        match v.as_object().filter(|o| !o.is_empty()) {
+            Some(o) => o.iter().for_each(|(k, v)| match prefix {
+                "" => walk(v, k, out),
+                _ => walk(v, &format!("{prefix}.{k}"), out),
+            }),
+            None => out.push((prefix.to_string(), v.clone())),
+        }
+    }
+    let mut out = vec![];
+    walk(v, "", &mut out);
+    out
+}
+
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |cur, part| cur.get(part))
 }

@@ -149,12 +149,24 @@ pub fn convert(parsed: &Parsed, source: &str) -> Result<Converted, Vec<Refusal>>
     for entry in &parsed.entries {
         match classify(entry) {
             Ok(Some((value, note))) => {
-                notes.extend(note.map(|(kind, text)| Note {
-                    kind,
-                    key: entry.key(),
-                    line: entry.line,
-                    text,
-                }));
+                // An unknown table is named once, at its top.
+                let key = match note {
+                    Some((NoteKind::Unknown, _)) => unknown_root(&entry.path),
+                    _ => entry.key(),
+                };
+                let line = parsed
+                    .entries
+                    .iter()
+                    .find(|e| e.key() == key)
+                    .map_or(entry.line, |e| e.line);
+                if !notes.iter().any(|n: &Note| n.key == key) {
+                    notes.extend(note.map(|(kind, text)| Note {
+                        kind,
+                        key,
+                        line,
+                        text,
+                    }));
+                }
                 leaves.push(Leaf { entry, value });
             }
             Ok(None) => {}
@@ -198,7 +210,7 @@ fn classify(entry: &Entry) -> Result<Option<(Json, Noted)>, Noted> {
     if entry.table || entry.unsupported.is_some() {
         return Ok(None);
     }
-    let ty = validate::key_type(&key);
+    let ty = key_type(entry);
     if entry.value.is_null() {
         let why = match &ty {
             Ok(KeyType::Known(_)) => match schema::lookup(&key).map(|k| k.default.to_json()) {
@@ -244,7 +256,7 @@ fn refusal(entry: &Entry) -> Option<Refusal> {
             message,
         })
     };
-    let ty = validate::key_type(&key);
+    let ty = key_type(entry);
     if let Some(why) = &entry.unsupported {
         return refuse(format!("holds {why}, which hubcfg cannot store"));
     }
@@ -273,6 +285,26 @@ fn refusal(entry: &Entry) -> Option<Refusal> {
         Err(_) if entry.value.as_object().is_some_and(|o| o.is_empty()) => None,
         Err(p) => refuse(p.message),
     }
+}
+
+/// How `entry` is typed; anything inside an `auth.<Class>.<trait>` value
+/// (a trait that is a mapping) is passed through as that trait is.
+fn key_type(entry: &Entry) -> Result<KeyType, validate::Problem> {
+    let inside_trait =
+        (3..entry.path.len()).any(|n| schema::is_free_form(&entry.path[..n].join(".")));
+    if inside_trait {
+        return Ok(KeyType::Loose);
+    }
+    validate::key_type(&entry.key())
+}
+
+/// The first part of `path` that hubcfg does not know (`plasma` of
+/// `plasma.groups.course`).
+fn unknown_root(path: &[String]) -> String {
+    (1..=path.len())
+        .map(|n| path[..n].join("."))
+        .find(|p| !(schema::is_table(p) || schema::is_auth_class(p) || schema::lookup(p).is_some()))
+        .unwrap_or_else(|| path.join("."))
 }
 
 fn expected(kind: schema::Kind) -> String {

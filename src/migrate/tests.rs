@@ -178,14 +178,29 @@ fn unknown_keys_are_kept_and_reported() {
         .filter(|n| n.kind == NoteKind::Unknown)
         .map(|n| n.key.as_str())
         .collect();
-    assert_eq!(unknown, vec!["plasma.groups.docs", "auth.allow_all"]);
+    assert_eq!(unknown, vec!["plasma", "auth.allow_all"]);
     assert!(
-        c.notes[0]
-            .to_string()
-            .starts_with("plasma.groups.docs (line 1): kept"),
+        c.notes[0].to_string().starts_with("plasma (line 1): kept"),
         "{}",
         c.notes[0]
     );
+}
+
+#[test]
+fn a_trait_that_is_a_mapping_passes_through_unreported() {
+    let c = ok(&parsed(&[(
+        "auth.LDAPAuthenticator.user_attributes.mail",
+        1,
+        json!("email"),
+    )]));
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+    assert!(
+        c.toml
+            .contains("[auth.LDAPAuthenticator.user_attributes]\nmail = \"email\"\n"),
+        "{}",
+        c.toml
+    );
+    assert_eq!(check_document(&c.user), vec![]);
 }
 
 #[test]

@@ -33,21 +33,10 @@ fn tljh_defaults_are_the_schema_defaults() {
                               "users": false, "max_age": 0, "remove_named_servers": false}},
     });
     let ours = tljh::defaults();
-    fn leaves(v: &Json, prefix: &str, out: &mut Vec<String>) {
-        match v.as_object().filter(|o| !o.is_empty()) {
-            Some(o) => o.iter().for_each(|(k, v)| {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                leaves(v, &p, out)
-            }),
-            None => out.push(prefix.to_string()),
-        }
-    }
-    let mut paths = vec![];
-    leaves(&tljh, "", &mut paths);
+    let paths: Vec<String> = crate::effective::leaves(&tljh)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(paths.len(), 31);
     for p in &paths {
         assert_eq!(
