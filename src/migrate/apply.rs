@@ -36,12 +36,14 @@ pub enum State {
 /// TLJH keeps config.yaml in `config/` (very old versions at the prefix's
 /// top, which TLJH's own installer moves into `config/`).
 pub fn find_yaml(paths: &Paths) -> Option<PathBuf> {
+    yaml_places(paths).into_iter().find(|p| p.is_file())
+}
+
+fn yaml_places(paths: &Paths) -> [PathBuf; 2] {
     [
         paths.config_dir().join("config.yaml"),
         paths.prefix.join("config.yaml"),
     ]
-    .into_iter()
-    .find(|p| p.is_file())
 }
 
 pub fn migrated_name(yaml: &Path) -> PathBuf {
@@ -55,14 +57,11 @@ pub fn state(paths: &Paths) -> State {
     match find_yaml(paths) {
         Some(yaml) if toml.exists() => State::TomlExists { yaml, toml },
         Some(yaml) => State::ToDo { yaml },
-        None => {
-            let migrated = migrated_name(&paths.config_dir().join("config.yaml"));
-            if migrated.exists() {
-                State::Done { migrated }
-            } else {
-                State::Nothing
-            }
-        }
+        None => yaml_places(paths)
+            .into_iter()
+            .map(|p| migrated_name(&p))
+            .find(|m| m.exists())
+            .map_or(State::Nothing, |migrated| State::Done { migrated }),
     }
 }
 
@@ -179,4 +178,57 @@ pub fn retire_after_bootstrap(paths: &Paths) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     retire_yaml(&yaml, &toml).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_follows_the_files_in_both_of_tljhs_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        assert_eq!(state(&paths), State::Nothing);
+        for yaml in [
+            paths.prefix.join("config.yaml"),
+            paths.config_dir().join("config.yaml"),
+        ] {
+            std::fs::create_dir_all(paths.config_dir()).unwrap();
+            std::fs::write(&yaml, "a: 1\n").unwrap();
+            assert_eq!(state(&paths), State::ToDo { yaml: yaml.clone() });
+            let kept = retire_yaml(&yaml, &paths.config_toml()).unwrap();
+            let text = std::fs::read_to_string(&kept).unwrap();
+            assert!(
+                text.starts_with("# hubcfg migrate converted") && text.ends_with("\na: 1\n"),
+                "{text}"
+            );
+            assert_eq!(
+                state(&paths),
+                State::Done {
+                    migrated: kept.clone()
+                }
+            );
+            std::fs::remove_file(kept).unwrap();
+        }
+    }
+
+    #[test]
+    fn bootstrap_renames_only_a_yaml_its_config_toml_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        std::fs::create_dir_all(paths.config_dir()).unwrap();
+        let yaml = paths.config_dir().join("config.yaml");
+        std::fs::write(&yaml, "a: 1\n").unwrap();
+        std::fs::write(paths.config_toml(), "[http]\nport = 80\n").unwrap();
+        assert_eq!(retire_after_bootstrap(&paths).unwrap(), None);
+        assert!(yaml.exists());
+        let converted = crate::migrate::convert(&Default::default(), "config.yaml").unwrap();
+        std::fs::write(paths.config_toml(), &converted.toml).unwrap();
+        assert_eq!(
+            retire_after_bootstrap(&paths).unwrap(),
+            Some(migrated_name(&yaml))
+        );
+        assert!(!yaml.exists());
+        assert_eq!(retire_after_bootstrap(&paths).unwrap(), None);
+    }
 }
