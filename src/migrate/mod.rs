@@ -162,9 +162,9 @@ pub fn convert(parsed: &Parsed, source: &str) -> Result<Converted, Vec<Refusal>>
                 if !notes.iter().any(|n: &Note| n.key == key) {
                     notes.extend(note.map(|(kind, text)| Note {
                         kind,
+                        text: hide_secret(&key, text),
                         key,
                         line,
-                        text,
                     }));
                 }
                 leaves.push(Leaf { entry, value });
@@ -253,7 +253,7 @@ fn refusal(entry: &Entry) -> Option<Refusal> {
         Some(Refusal {
             key: key.clone(),
             line: entry.line,
-            message,
+            message: hide_secret(&key, message),
         })
     };
     let ty = key_type(entry);
@@ -284,6 +284,16 @@ fn refusal(entry: &Entry) -> Option<Refusal> {
         Err(p) if p.unknown_key => None,
         Err(_) if entry.value.as_object().is_some_and(|o| o.is_empty()) => None,
         Err(p) => refuse(p.message),
+    }
+}
+
+/// What the report says about a secret key's value, without the value
+/// (the report is printed; the TOML keeps the value, like `hubcfg show`).
+fn hide_secret(key: &str, text: String) -> String {
+    if crate::effective::is_secret_key(key) && text.contains('"') {
+        "its value was retyped (not shown: a secret)".into()
+    } else {
+        text
     }
 }
 

@@ -299,6 +299,16 @@ fn strings_tljh_would_coerce_become_what_they_spell() {
     assert_eq!(get("users.allowed"), Some(json!(["ann", "1234"])));
     assert_eq!(get("users.extra_user_groups.staff"), Some(json!(["ann"])));
     assert_eq!(get("traefik_api.password"), Some(json!("12345")));
+    let report: String = c.notes.iter().map(|n| format!("{n}\n")).collect();
+    assert!(
+        !report.contains("12345"),
+        "a secret in the report: {report}"
+    );
+    assert!(
+        report
+            .contains("traefik_api.password (line 7): its value was retyped (not shown: a secret)"),
+        "{report}"
+    );
     assert_eq!(
         c.notes.iter().filter(|n| n.kind == NoteKind::Fixed).count(),
         7,

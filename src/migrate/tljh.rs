@@ -59,10 +59,18 @@ pub fn differences(parsed: &Parsed, user: &Json) -> Vec<Difference> {
         let Some(raw) = raw else { continue };
         let (tljh, why) = as_tljh_read(key.kind, raw);
         if !same_meaning(&tljh, &hub_value) {
+            let secret = key.secret || effective::is_secret_key(key.path);
+            let shown = |v: &Json| {
+                if secret {
+                    effective::MASK.to_string()
+                } else {
+                    show(v)
+                }
+            };
             out.push(Difference {
                 key: key.path.to_string(),
-                tljh: show(&tljh),
-                hubcfg: show(&hub_value),
+                tljh: shown(&tljh),
+                hubcfg: shown(&hub_value),
                 why: why.unwrap_or_else(|| "hubcfg uses its default for a null value".into()),
             });
         }
