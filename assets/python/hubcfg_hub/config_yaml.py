@@ -48,53 +48,17 @@ def plain(v):
     raise Unsupported("a YAML value of type %s" % type(v).__name__)
 
 
-def comment_lines(node):
-    """(0-based line, column, text) of every comment ruamel attached
-    anywhere under `node`."""
-    from ruamel.yaml.tokens import CommentToken
-
-    out = set()
-
-    def collect(x):
-        if isinstance(x, CommentToken):
-            start = x.start_mark.line
-            for i, piece in enumerate(x.value.split("\n")):
-                text = piece.strip()
-                if text.startswith("#"):
-                    col = x.start_mark.column if i == 0 else len(piece) - len(piece.lstrip())
-                    out.add((start + i, col, text))
-        elif isinstance(x, dict):
-            for y in x.values():
-                collect(y)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                collect(y)
-
-    def walk(n):
-        ca = getattr(n, "ca", None)
-        if ca is not None:
-            collect(ca.comment)
-            collect(ca.items)
-            collect(getattr(ca, "end", None))
-        if isinstance(n, dict):
-            for v in n.values():
-                walk(v)
-        elif isinstance(n, list):
-            for v in n:
-                walk(v)
-
-    walk(node)
-    return sorted(out)
-
-
 def entries(root):
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
     out = []
 
     def walk(node, path):
         for k, v in node.items():
-            line = node.lc.key(k)[0] if hasattr(node, "lc") else None
+            line, col = node.lc.key(k) if hasattr(node, "lc") else (None, 0)
             e = {"path": path + [str(k)], "line": None if line is None else line + 1,
-                 "comments": [], "inline": None}
+                 "comments": [], "inline": None, "_col": col,
+                 "_block": isinstance(v, (LiteralScalarString, FoldedScalarString))}
             if isinstance(v, dict) and len(v) > 0:
                 e["table"] = True
                 out.append(e)
@@ -114,34 +78,88 @@ def entries(root):
     return out
 
 
-def place_comments(found, comments, lines):
-    """Full-line comments go to the next key below them, end-of-line ones
-    to the key on that line (or the last key above it, for a list item's
-    line); what follows the last key is returned as trailing."""
+def end_of_line_comment(src):
+    """The `# ...` that ends a YAML line, outside quotes, or None."""
+    quote = None
+    prev = " "
+    i = 0
+    while i < len(src):
+        c = src[i]
+        if quote == "'":
+            if c == "'" and src[i + 1:i + 2] == "'":
+                i += 1
+            elif c == "'":
+                quote = None
+        elif quote == '"':
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = None
+        elif c in "'\"" and (prev in " \t[{,:" or i == 0):
+            quote = c
+        elif c == "#" and prev in " \t":
+            return src[i:].strip()
+        prev = c
+        i += 1
+    return None
+
+
+def block_lines(found, lines):
+    """0-based lines that are the text of a block scalar (`|`, `>`)."""
+    inside = set()
+    for e in found:
+        if not e["_block"] or not e["line"]:
+            continue
+        for n in range(e["line"], len(lines)):
+            text = lines[n]
+            if text.strip() and len(text) - len(text.lstrip()) <= e["_col"]:
+                break
+            inside.add(n)
+    return inside
+
+
+def place_comments(found, lines):
+    """Comments found by scanning the text (ruamel's own comment positions
+    move around). A full-line comment goes to the next key below it at the
+    same or a lower indentation, else (it sits inside a value, between list
+    items) to the key above it; an end-of-line comment to the key on its
+    line, else to the key above it; what follows the last key is trailing."""
     trailing = []
-    key_lines = sorted({e["line"] for e in found if e["line"]})
     by_line = {}
     for e in found:
-        by_line.setdefault(e["line"], e)
-    for line0, col, text in comments:
-        line = line0 + 1
-        src = lines[line0] if line0 < len(lines) else ""
-        full_line = src.strip().startswith("#")
-        if full_line:
-            below = [n for n in key_lines if n > line]
-            if below:
-                by_line[below[0]]["comments"].append(text)
+        if e["line"]:
+            by_line.setdefault(e["line"], e)
+    keys = sorted(by_line)
+    content = block_lines(found, lines)
+    for n, src in enumerate(lines):
+        if n in content:
+            continue
+        line = n + 1
+        stripped = src.strip()
+        below = [k for k in keys if k > line]
+        above = [k for k in keys if k < line]
+        if stripped.startswith("#"):
+            col = len(src) - len(src.lstrip())
+            if below and col <= by_line[below[0]]["_col"]:
+                by_line[below[0]]["comments"].append(stripped)
+            elif below and above:
+                by_line[above[-1]]["comments"].append(stripped)
+            elif below:
+                by_line[below[0]]["comments"].append(stripped)
             else:
-                trailing.append(text)
+                trailing.append(stripped)
+            continue
+        comment = end_of_line_comment(src)
+        if comment is None:
             continue
         if line in by_line and by_line[line]["inline"] is None:
-            by_line[line]["inline"] = text
-            continue
-        above = [n for n in key_lines if n <= line]
-        if above:
-            by_line[above[-1]]["comments"].append(text)
+            by_line[line]["inline"] = comment
+        elif above or line in by_line:
+            by_line[line if line in by_line else above[-1]]["comments"].append(comment)
         else:
-            trailing.append(text)
+            trailing.append(comment)
+    for e in found:
+        del e["_col"], e["_block"]
     return trailing
 
 
@@ -181,7 +199,7 @@ def main():
         }]})
         return
     found = entries(data)
-    trailing = place_comments(found, comment_lines(data), text.split("\n"))
+    trailing = place_comments(found, text.split("\n"))
     _jsonio.reply({"entries": found, "trailing": trailing, "empty": False, "errors": []})
 
 
