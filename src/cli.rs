@@ -326,7 +326,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Some(Command::Export(c)) => export::run(c, &paths, &opts.config_path, opts.messages),
         Some(Command::Migrate(a)) => {
-            crate::migrate::command::run(&paths, a.dry_run, &opts.messages)
+            crate::migrate::command::run(&paths, &opts.config_path, a.dry_run, &opts.messages)
         }
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());

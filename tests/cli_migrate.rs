@@ -167,6 +167,8 @@ fn nothing_to_migrate_says_where_it_looked() {
     let hub = Hub::new();
     let err = hub.fails(&["migrate"]);
     assert!(err.contains("no TLJH config.yaml in "), "{err}");
+    let err = hub.fails(&["--config-path", "/tmp/elsewhere.toml", "migrate"]);
+    assert!(err.contains("not /tmp/elsewhere.toml"), "{err}");
 }
 
 #[test]

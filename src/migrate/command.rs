@@ -9,7 +9,14 @@ use crate::paths::Paths;
 use crate::report::Reporter;
 use std::path::Path;
 
-pub fn run(paths: &Paths, dry_run: bool, say: &Lines) -> Result<()> {
+pub fn run(paths: &Paths, config_path: &Path, dry_run: bool, say: &Lines) -> Result<()> {
+    if config_path != paths.config_toml() {
+        return Err(Error::new(format!(
+            "hubcfg migrate writes the prefix's config/config.toml, not {}",
+            config_path.display()
+        ))
+        .with_hint("leave out --config-path; --prefix chooses the install"));
+    }
     let (yaml, toml_exists) = match apply::state(paths) {
         State::Nothing => {
             return Err(Error::new(format!(
