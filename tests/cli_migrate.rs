@@ -163,6 +163,25 @@ fn an_existing_config_toml_is_never_replaced() {
 }
 
 #[test]
+fn a_prefix_with_tljh_installed_is_only_dry_run() {
+    let hub = replaying();
+    let site = hub.prefix().join("hub/lib/python3.12/site-packages");
+    std::fs::create_dir_all(site.join("the_littlest_jupyterhub-2.0.0.dist-info")).unwrap();
+    let before = listing(&hub.prefix().join("config"));
+    let err = hub.fails(&["migrate"]);
+    assert!(err.contains("holds a TLJH install"), "{err}");
+    assert!(
+        err.contains("the_littlest_jupyterhub-2.0.0.dist-info"),
+        "{err}"
+    );
+    assert!(err.contains("migrate --dry-run"), "{err}");
+    assert_eq!(listing(&hub.prefix().join("config")), before);
+    let out = hub.ok_all(&["migrate", "--dry-run"]);
+    assert!(out.stdout.contains("[users]"), "{}", out.stdout);
+    assert_eq!(listing(&hub.prefix().join("config")), before);
+}
+
+#[test]
 fn nothing_to_migrate_says_where_it_looked() {
     let hub = Hub::new();
     let err = hub.fails(&["migrate"]);

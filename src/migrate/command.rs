@@ -38,6 +38,12 @@ pub fn run(paths: &Paths, config_path: &Path, dry_run: bool, say: &Lines) -> Res
         State::TomlExists { yaml, .. } => (yaml, true),
         State::ToDo { yaml } => (yaml, false),
     };
+    if !dry_run
+        && let Some(found) =
+            super::live::tljh_install(&paths.prefix, Path::new(crate::install::services::UNIT_DIR))
+    {
+        return Err(super::live::refusal(&found, "hubcfg migrate"));
+    }
     let converted = apply::read_and_convert(&apply::python(paths), &yaml)?;
     let toml = paths.config_toml();
     if dry_run {

@@ -7,6 +7,7 @@
 pub mod apply;
 mod coerce;
 pub mod command;
+pub mod live;
 pub mod tljh;
 pub(crate) mod toml_out;
 

@@ -55,6 +55,9 @@ pub struct HostFacts {
     /// A TLJH `config.yaml` found in the prefix while there is no
     /// config.toml yet, converted as `hubcfg migrate` converts it.
     pub tljh_yaml: Option<TljhYaml>,
+    /// What shows that TLJH itself is installed in the prefix (its unit,
+    /// its package), which bootstrap does not adopt yet.
+    pub tljh_install: Option<String>,
 }
 
 /// TLJH's config.yaml and what `hubcfg migrate` makes of it.
@@ -273,6 +276,11 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
     {
         problems.push(Problem::warning(low_memory_message(mem)));
     }
+    if let Some(found) = &facts.tljh_install {
+        problems.push(Problem::error(
+            crate::migrate::live::refusal(found, "bootstrap").to_string(),
+        ));
+    }
     if let Some(TljhYaml {
         path,
         converted: Err(why),
@@ -327,6 +335,10 @@ pub fn gather(
             .collect(),
         installed: prefix.join("hub/bin/python3").exists(),
         tljh_yaml: tljh,
+        tljh_install: crate::migrate::live::tljh_install(
+            prefix,
+            Path::new(crate::install::services::UNIT_DIR),
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ fn good() -> HostFacts {
         ports: vec![(80, PortState::Free)],
         installed: false,
         tljh_yaml: None,
+        tljh_install: None,
     }
 }
 

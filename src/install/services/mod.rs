@@ -11,7 +11,8 @@ pub use api_secret::{ApiSecret, SECRET_MODE, SecretAction};
 pub use hub_token::HubToken;
 pub use links::{LinkAction, Links};
 pub use units::{
-    HUB_UNIT, ServiceAction, Services, TRAEFIK_UNIT, diagnose, render_unit, rendered_units,
+    HUB_UNIT, ServiceAction, Services, TRAEFIK_UNIT, UNIT_DIR, diagnose, render_unit,
+    rendered_units,
 };
 
 #[cfg(test)]

@@ -53,10 +53,13 @@ pub struct Services {
     pub hub_timeout: Option<Duration>,
 }
 
+/// Where systemd unit files go.
+pub const UNIT_DIR: &str = "/etc/systemd/system";
+
 impl Default for Services {
     fn default() -> Self {
         Services {
-            unit_dir: PathBuf::from("/etc/systemd/system"),
+            unit_dir: PathBuf::from(UNIT_DIR),
             probe_url: None,
             hub_timeout: None,
         }
