@@ -231,6 +231,21 @@ fn a_tljh_config_that_does_not_convert_stops_the_install() {
 }
 
 #[test]
+fn a_prefix_with_tljh_installed_is_refused() {
+    let mut f = good();
+    f.tljh_install = Some("/etc/systemd/system/jupyterhub.service runs TLJH's hub".into());
+    let e = errors(&f, &BootstrapArgs::default());
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].contains("holds a TLJH install (/etc/systemd/system/jupyterhub.service")
+            && e[0].contains("nothing was changed")
+            && e[0].contains("migrate --dry-run"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
 fn gather_reads_this_host_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
     // A port we hold ourselves is busy, and not Traefik's.
