@@ -19,6 +19,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod backup;
 mod users;
 
 #[derive(Debug, Parser)]
@@ -150,6 +151,10 @@ pub enum Command {
     Users(users::UsersCommand),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
+    /// Back up the hub into one archive (config, state, accounts; --homes: homes).
+    Backup(backup::BackupArgs),
+    /// Restore a backup (installs first on a machine without a hub).
+    Restore(Box<backup::RestoreArgs>),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
     #[command(hide = true)]
     Render {
@@ -260,6 +265,8 @@ fn refuse_foreign_config_path(cli: &Cli, paths: &Paths) -> Result<()> {
         Some(Command::EnsureUser { .. }) => "ensure-user",
         Some(Command::Users(_)) => "users",
         Some(Command::Status) => "status",
+        Some(Command::Backup(_)) => "backup",
+        Some(Command::Restore(_)) => "restore",
         _ => return Ok(()),
     };
     let Some(given) = &cli.config_path else {
@@ -317,6 +324,12 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Users(command)) => {
             users::run(command, &paths, opts.lock_timeout, opts.messages, opts.json)
         }
+        Some(Command::Backup(args)) => backup::backup(args, &paths, &opts.messages),
+        Some(Command::Restore(args)) => backup::restore(
+            *args,
+            &paths,
+            &crate::install::ui::Terminal::new(cli.output.verbosity()),
+        ),
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)
