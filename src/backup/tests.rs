@@ -275,3 +275,66 @@ fn a_written_archive_verifies_and_every_truncation_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_home_is_restored_without_writing_through_planted_symlinks() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(src.join("d")).unwrap();
+    std::fs::write(src.join("d/f"), "mine").unwrap();
+    std::fs::set_permissions(src.join("d"), std::fs::Permissions::from_mode(0o750)).unwrap();
+    std::fs::set_permissions(src.join("d/f"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("d/f", src.join("l")).unwrap();
+    std::fs::write(src.join("top"), "top").unwrap();
+    let out = tmp.path().join("b.tar.gz");
+    let mut w = Writer::create(&out).unwrap();
+    super::tree::add_tree(&mut w, &src, "homes/jupyter-a", &|_| false, &mut vec![]).unwrap();
+    w.finish(manifest(vec![])).unwrap();
+    let v = verify(&out, tmp.path()).unwrap();
+
+    // The new home has links planted where the backup has a directory and a file.
+    let home = tmp.path().join("home");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("victim"), "untouched").unwrap();
+    std::os::unix::fs::symlink(&outside, home.join("d")).unwrap();
+    std::os::unix::fs::symlink(outside.join("victim"), home.join("l")).unwrap();
+    std::os::unix::fs::symlink(outside.join("victim"), home.join("top")).unwrap();
+    let account = Account {
+        hub_name: "a".into(),
+        unix_name: "jupyter-a".into(),
+        admin: false,
+        home: true,
+    };
+    let me = std::fs::metadata(&home).unwrap();
+    let info = crate::users::UserInfo {
+        name: "jupyter-a".into(),
+        uid: me.uid(),
+        gid: me.gid(),
+        home: home.clone(),
+    };
+    assert_eq!(super::homes::restore_home(&v, &account, &info).unwrap(), 2);
+    assert_eq!(std::fs::read_to_string(home.join("top")).unwrap(), "top");
+    assert!(
+        !std::fs::symlink_metadata(home.join("top"))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("victim")).unwrap(),
+        "untouched"
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+    let d = std::fs::symlink_metadata(home.join("d")).unwrap();
+    assert!(d.is_dir());
+    assert_eq!(d.permissions().mode() & 0o7777, 0o750);
+    assert_eq!(std::fs::read_to_string(home.join("d/f")).unwrap(), "mine");
+    let f = std::fs::metadata(home.join("d/f")).unwrap();
+    assert_eq!(f.permissions().mode() & 0o7777, 0o640);
+    assert_eq!(
+        std::fs::read_link(home.join("l")).unwrap(),
+        Path::new("d/f")
+    );
+}
