@@ -106,3 +106,21 @@ def restore_into_fresh_machine(c):
     got = c.sh(f"cat {path}").stdout
     expect(got == expected["content"], f"the restored file holds {got!r}")
     print("    " + "\n    ".join(line for line in out.splitlines() if line.startswith(("restored", "accounts", "user environment"))))
+
+
+@scenario(machine="second")
+def restore_over_existing_install(c):
+    """The restored machine now has a hub: without a terminal, restore refuses
+    unless --yes; with it, it restores again and the users still log in."""
+    carry = _carry(c)
+    archive = f"{carry}/hub.tar.gz"
+    before = c.sh(f"sha256sum {c.prefix}/config/config.toml").stdout
+    p = c.hubcfg("restore", archive, check=False)
+    out = p.stdout + p.stderr
+    expect(p.returncode == 2 and "--yes" in out, f"restore over an install without --yes: {p.returncode} {tail(out)}")
+    expect(c.sh(f"sha256sum {c.prefix}/config/config.toml").stdout == before, "the refused restore changed config.toml")
+    p = c.hubcfg("restore", archive, "--yes", check=False, timeout=900)
+    out = p.stdout + p.stderr
+    expect(p.returncode == 0, f"restore --yes over the install failed: {tail(out, 25)}")
+    for name, password in USERS.items():
+        expect(Browser(c).login(name, password), f"{name} cannot log in after the second restore")
