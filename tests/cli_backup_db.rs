@@ -20,17 +20,7 @@ fn python() -> PathBuf {
 }
 
 fn py(python: &Path, script: &str, db: &Path) -> String {
-    let out = Command::new(python)
-        .args(["-c", script])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    users::python_out(python, script, &[db.to_str().unwrap()])
 }
 
 #[test]
