@@ -6,7 +6,8 @@
 # This is the bootstrap.sh of a release (dist/bootstrap.sh, made by
 # scripts/release): it downloads <base>/hubcfg-<version>-<arch>-linux.tar.gz,
 # checks it against the sha256 written below, unpacks it to a temp dir and
-# runs `hubcfg bootstrap` with the arguments given. Set HUBCFG_RELEASE_URL to
+# runs `hubcfg bootstrap` with the arguments given (with `--restore FILE`:
+# `hubcfg restore FILE`, which installs first). Set HUBCFG_RELEASE_URL to
 # download from somewhere else (a mirror, a file:// directory). Run inside a
 # git checkout of hubcfg (sudo scripts/bootstrap.sh --admin me) it builds the
 # binary from source instead.
@@ -61,12 +62,42 @@ main() {
 	*) die "unsupported architecture $arch: hubcfg runs on x86_64 and aarch64" ;;
 	esac
 
+	local words=()
+	hubcfg_words "$@"
+	set -- "${words[@]}"
+
 	local checkout
 	if checkout="$(find_checkout)"; then
 		run_from_checkout "$checkout" "$@"
 	else
 		run_release "$arch" "$@"
 	fi
+}
+
+# The hubcfg command line for the script's arguments, into `words`:
+# `--restore FILE` (anywhere) makes it `restore FILE` with the other
+# arguments (the install flags for a machine without a hub), else
+# `bootstrap ARGS`.
+hubcfg_words() {
+	local sub=(bootstrap) rest=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--restore)
+			[ $# -ge 2 ] || die "--restore needs the backup file: --restore FILE"
+			sub=(restore "$2")
+			shift 2
+			;;
+		--restore=*)
+			sub=(restore "${1#--restore=}")
+			shift
+			;;
+		*)
+			rest+=("$1")
+			shift
+			;;
+		esac
+	done
+	words=("${sub[@]}" "${rest[@]+"${rest[@]}"}")
 }
 
 # Prints the checkout root when this script sits in scripts/ of a hubcfg
@@ -93,7 +124,7 @@ run_from_checkout() {
 			die "cargo not found: install Rust from https://rustup.rs, or run this script outside the checkout to use a release"
 		(cd "$root" && cargo build --release </dev/null) || die "building hubcfg failed (see above)"
 	fi
-	"$root/target/release/hubcfg" bootstrap "$@" </dev/null
+	"$root/target/release/hubcfg" "$@" </dev/null
 }
 
 # Downloads URL to FILE with curl or wget (file:// URLs are copied); on
@@ -146,7 +177,7 @@ run_release() {
 	[ -x "$work/$name/hubcfg" ] || die "$url holds no $name/hubcfg"
 	# Not exec: the trap removes the temp dir (bootstrap installs its own copy).
 	local rc=0
-	"$work/$name/hubcfg" bootstrap "$@" </dev/null || rc=$?
+	"$work/$name/hubcfg" "$@" </dev/null || rc=$?
 	[ "$rc" -ne 126 ] || die "could not execute $work/$name/hubcfg (is $(dirname "$work") mounted noexec?); set TMPDIR to another directory"
 	return "$rc"
 }

@@ -19,6 +19,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod backup;
 mod export;
 mod migrate;
 mod users;
@@ -157,6 +158,10 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
+    /// Back up the hub into one archive (config, state, accounts; --homes: homes).
+    Backup(backup::BackupArgs),
+    /// Restore a backup (installs first on a machine without a hub).
+    Restore(Box<backup::RestoreArgs>),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
     #[command(hide = true)]
     Render {
@@ -267,6 +272,8 @@ fn refuse_foreign_config_path(cli: &Cli, paths: &Paths) -> Result<()> {
         Some(Command::EnsureUser { .. }) => "ensure-user",
         Some(Command::Users(_)) => "users",
         Some(Command::Status) => "status",
+        Some(Command::Backup(_)) => "backup",
+        Some(Command::Restore(_)) => "restore",
         _ => return Ok(()),
     };
     let Some(given) = &cli.config_path else {
@@ -328,6 +335,12 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Migrate(a)) => {
             crate::migrate::command::run(&paths, &opts.config_path, a.dry_run, &opts.messages)
         }
+        Some(Command::Backup(args)) => backup::backup(args, &paths, &opts.messages),
+        Some(Command::Restore(args)) => backup::restore(
+            *args,
+            &paths,
+            &crate::install::ui::Terminal::new(cli.output.verbosity()),
+        ),
         Some(Command::Bootstrap(args)) => {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)

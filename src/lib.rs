@@ -7,6 +7,7 @@
 
 pub mod acme_diagnosis;
 pub mod acme_wait;
+pub mod backup;
 pub mod cli;
 pub mod cmd;
 pub mod config;

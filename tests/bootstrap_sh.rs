@@ -219,3 +219,28 @@ fn not_root_from_a_file_re_runs_itself_with_sudo() {
     );
     assert!(!r.marker.exists());
 }
+
+#[test]
+#[ignore = "bootstrap.sh refuses to run without root; scripts/test runs it as root"]
+fn restore_flag_runs_hubcfg_restore_with_the_other_arguments() {
+    require_root!();
+    let r = Release::new();
+    for args in [
+        &["--restore", "/root/hub.tar.gz", "--admin", "me"][..],
+        &["--admin", "me", "--restore=/root/hub.tar.gz"][..],
+    ] {
+        let out = r.run_piped(args);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(
+            std::fs::read_to_string(&r.marker).unwrap().trim(),
+            "restore /root/hub.tar.gz --admin me"
+        );
+    }
+    let out = r.run_piped(&["--admin", "me", "--restore"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("--restore needs the backup file"),
+        "{}",
+        text(&out)
+    );
+}

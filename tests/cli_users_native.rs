@@ -53,16 +53,7 @@ fn login(hub: &Hub, python: &std::path::Path, name: &str, password: &str) -> Str
         u = UserInfo.find(db, sys.argv[2])\n\
         print('none' if u is None else f'{u.is_authorized} {u.is_valid_password(sys.argv[3])}')\n";
     let db = hub.prefix().join("state/jupyterhub.sqlite");
-    let out = std::process::Command::new(python)
-        .args(["-c", script, db.to_str().unwrap(), name, password])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    users::python_out(python, script, &[db.to_str().unwrap(), name, password])
 }
 
 #[test]

@@ -28,16 +28,7 @@ fn logs_in(hub: &Hub, python: &std::path::Path, name: &str, password: &str) -> b
     let script = "import bcrypt,dbm,sys; db=dbm.open(sys.argv[1]); h=db.get(sys.argv[2].lower().encode()); \
                   print(h is not None and bcrypt.checkpw(sys.argv[3].encode(), h))";
     let dbm = hub.prefix().join("state/passwords.dbm");
-    let out = std::process::Command::new(python)
-        .args(["-c", script, dbm.to_str().unwrap(), name, password])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim() == "True"
+    users::python_out(python, script, &[dbm.to_str().unwrap(), name, password]) == "True"
 }
 
 fn parse_passwords(stdout: &str) -> Vec<(String, String)> {

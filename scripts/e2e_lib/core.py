@@ -22,21 +22,24 @@ class Scenario:
     fn: Callable
     core: bool
     only_list: str = ""
+    machine: str = "first"
 
 
 SCENARIOS: list = []
 _current = {"name": "", "break": ""}
 
 
-def scenario(name=None, core=False, only_list=""):
+def scenario(name=None, core=False, only_list="", machine="first"):
     """Registers fn as a scenario; core=True puts it in the core list too;
-    only_list="memory" puts it in that list alone (not in full)."""
+    only_list="memory" puts it in that list alone (not in full);
+    machine="second" runs it on the fresh machine scripts/e2e boots after
+    the first's checks (nothing installed there)."""
 
     def register(fn):
         n = name or fn.__name__
         if any(s.name == n for s in SCENARIOS):
             raise ValueError(f"two scenarios named {n}")
-        SCENARIOS.append(Scenario(n, fn, core, only_list))
+        SCENARIOS.append(Scenario(n, fn, core, only_list, machine))
         return fn
 
     return register

@@ -85,3 +85,18 @@ pub fn use_python(hub: &Hub, python: &std::path::Path) {
     .unwrap();
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// Runs `python -c script args…`, which must succeed; its stdout, trimmed.
+pub fn python_out(python: &std::path::Path, script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
