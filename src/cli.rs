@@ -19,6 +19,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod uninstall;
 mod users;
 
 #[derive(Debug, Parser)]
@@ -150,6 +151,8 @@ pub enum Command {
     Users(users::UsersCommand),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
+    /// Remove the hub: services, links, sudoers rule, the prefix; undoes what bootstrap journaled.
+    Uninstall(uninstall::UninstallArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
     #[command(hide = true)]
     Render {
@@ -321,6 +324,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)
         }
+        Some(Command::Uninstall(args)) => uninstall::run(&paths, &args),
         Some(Command::Render { hub_stopped }) => {
             let written = crate::render::write_all(&paths)?;
             let say = &opts.messages;
@@ -338,7 +342,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             admin,
             groups,
         }) => {
-            let unix = crate::users::ensure_hub_user(&name, admin, &groups)?;
+            let unix = crate::users::ensure_hub_user(&paths, &name, admin, &groups)?;
             println!("{unix}");
             Ok(())
         }
