@@ -171,4 +171,6 @@ pub fn run(paths: &Paths, opts: &Opts) -> Result<()> {
 }
 
 #[cfg(test)]
+mod edge_tests;
+#[cfg(test)]
 mod tests;
