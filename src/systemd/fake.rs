@@ -90,7 +90,7 @@ impl ServiceManager for FakeServices {
     }
     /// The units given a state whose name starts like `pattern` up to its
     /// `*`, and that are not inactive.
-    fn transient_units(&self, pattern: &str) -> Vec<String> {
+    fn transient_units(&self, pattern: &str, _running: &str) -> Vec<String> {
         let start = pattern.split('*').next().unwrap_or("");
         let active = self.active.borrow();
         active

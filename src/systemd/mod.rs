@@ -68,8 +68,9 @@ pub trait ServiceManager {
     fn stop(&self, unit: &str) -> Result<()>;
     fn disable(&self, unit: &str) -> Result<()>;
     /// Loaded transient units (made with systemd-run, as SystemdSpawner
-    /// makes user servers) whose names match `pattern` (a systemctl glob).
-    fn transient_units(&self, pattern: &str) -> Vec<String>;
+    /// makes user servers) whose names match `pattern` (a systemctl glob)
+    /// and whose command line contains `running`.
+    fn transient_units(&self, pattern: &str, running: &str) -> Vec<String>;
     fn is_enabled(&self, unit: &str) -> bool;
     /// `systemctl is-active`'s word: active, activating, failed, inactive…
     fn active_state(&self, unit: &str) -> String;
@@ -133,7 +134,7 @@ impl ServiceManager for Systemctl {
         cmd::run_checked(&mut systemctl(&["disable", unit])).map(drop)
     }
 
-    fn transient_units(&self, pattern: &str) -> Vec<String> {
+    fn transient_units(&self, pattern: &str, running: &str) -> Vec<String> {
         let listed = cmd::run(&mut systemctl(&[
             "list-units",
             "--all",
@@ -150,8 +151,12 @@ impl ServiceManager for Systemctl {
         names
             .into_iter()
             .filter(|u| {
-                cmd::run(&mut systemctl(&["show", "-p", "Transient", "--value", u]))
-                    .is_ok_and(|o| o.stdout.trim() == "yes")
+                cmd::run(&mut systemctl(&["show", "-p", "Transient,ExecStart", u])).is_ok_and(|o| {
+                    o.stdout.lines().any(|l| l == "Transient=yes")
+                        && o.stdout
+                            .lines()
+                            .any(|l| l.starts_with("ExecStart=") && l.contains(running))
+                })
             })
             .collect()
     }

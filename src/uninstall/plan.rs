@@ -191,7 +191,9 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
         }
     }
     let acts = &mut plan.actions;
-    for unit in m.services.transient_units("jupyter-*") {
+    // SystemdSpawner's servers run the user environment's jupyterhub-singleuser.
+    let user_env = paths.user_env().display().to_string();
+    for unit in m.services.transient_units("jupyter-*", &user_env) {
         acts.push(Undo::StopServer(unit));
     }
     let unit_of = |p: &Path| {
@@ -301,6 +303,9 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
 }
 
 fn plan_packages(plan: &mut Plan, journaled: Vec<String>, m: &Machine, opts: &Opts) -> Result<()> {
+    if journaled.is_empty() {
+        return Ok(());
+    }
     let installed = m.packages.installed()?;
     let ours: Vec<String> = journaled
         .into_iter()
