@@ -20,6 +20,12 @@ pub struct Plan {
     pub leaves: Vec<String>,
 }
 
+/// What no uninstall removes: not journaled, and not ours alone.
+const ALWAYS_LEFT: &[&str] = &[
+    "the hub's, Traefik's and the servers' lines in the systemd journal (journalctl)",
+    "uv's and pip's download caches in root's ~/.cache, and apt's package lists",
+];
+
 /// The prefixes that are never removed, whatever is in them.
 const NEVER_REMOVED: &[&str] = &[
     "/",
@@ -299,6 +305,10 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
     }
     plan_packages(&mut plan, packages, m, opts)?;
     plan_prefix(&mut plan, paths, prefix_ours, opts);
+    if !plan.actions.is_empty() {
+        plan.leaves
+            .extend(ALWAYS_LEFT.iter().map(|s| s.to_string()));
+    }
     Ok(plan)
 }
 
