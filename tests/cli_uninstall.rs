@@ -3,8 +3,11 @@
 //! log their arguments), so the host is never changed. As root only: the
 //! command refuses anyone else (checked when not root).
 
+mod common;
+
+use common::{hubcfg_with_fakes, names_in};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 struct Box_ {
@@ -62,17 +65,7 @@ impl Box_ {
         self.dir.path().join(rel)
     }
     fn uninstall(&self, args: &[&str]) -> (i32, String, String) {
-        let path = format!(
-            "{}:{}",
-            self.path("fake-bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let out = Command::new(env!("CARGO_BIN_EXE_hubcfg"))
-            .env_remove("HUBCFG_PREFIX")
-            .env_remove("TLJH_INSTALL_PREFIX")
-            .env("PATH", path)
-            .arg("--prefix")
-            .arg(self.path("prefix"))
+        let out = hubcfg_with_fakes(&self.path("prefix"), &self.path("fake-bin"))
             .arg("uninstall")
             .args(args)
             .stdin(Stdio::null())
@@ -89,15 +82,6 @@ impl Box_ {
 
 fn root() -> bool {
     nix::unistd::geteuid().is_root()
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

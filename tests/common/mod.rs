@@ -69,3 +69,30 @@ pub fn assert_root() {
         "this test needs root (it bind-mounts copies of /etc and /home)"
     );
 }
+
+/// `hubcfg --prefix PREFIX` with `fake_bin` first on PATH (fake systemctl,
+/// dpkg-query…) and no prefix variables from the environment.
+pub fn hubcfg_with_fakes(prefix: &Path, fake_bin: &Path) -> std::process::Command {
+    let path = format!(
+        "{}:{}",
+        fake_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hubcfg"));
+    c.env_remove("HUBCFG_PREFIX")
+        .env_remove("TLJH_INSTALL_PREFIX")
+        .env("PATH", path)
+        .arg("--prefix")
+        .arg(prefix);
+    c
+}
+
+/// The names in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
