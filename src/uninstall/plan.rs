@@ -317,10 +317,11 @@ fn plan_packages(plan: &mut Plan, journaled: Vec<String>, m: &Machine, opts: &Op
         return Ok(());
     }
     let installed = m.packages.installed()?;
-    let ours: Vec<String> = journaled
+    let mut ours: Vec<String> = journaled
         .into_iter()
         .filter(|p| installed.contains(p))
         .collect();
+    ours.sort();
     if ours.is_empty() {
         return Ok(());
     }
