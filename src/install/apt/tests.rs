@@ -196,6 +196,9 @@ fn real_dpkg_query_reads_this_host() {
     let d = Debian::default();
     assert!(d.is_installed("dpkg").unwrap());
     assert!(!d.is_installed("hubcfg-no-such-package").unwrap());
+    let all = d.installed_packages().unwrap();
+    assert!(all.contains("dpkg"), "{all:?}");
+    assert!(all.iter().any(|p| p.starts_with("libc6:")), "multi-arch names keep their arch");
 }
 
 #[test]
