@@ -2,6 +2,7 @@
 //! purge would take with it (asked of apt first, so a package someone
 //! installed later on top of ours is never removed), the purge itself.
 
+use super::{Machine, Opts, Plan, Undo};
 use crate::cmd;
 use crate::error::Result;
 use crate::install::apt::{Debian, PackageSystem, apt_get};
@@ -53,6 +54,52 @@ impl Packages for Apt {
         }
         cmd::run_checked(&mut c).map(drop)
     }
+}
+
+/// The journaled packages still installed: purged with --purge-packages
+/// when apt would remove nothing else, else named in what stays.
+pub(super) fn plan_packages(
+    plan: &mut Plan,
+    journaled: Vec<String>,
+    m: &Machine,
+    opts: &Opts,
+) -> Result<()> {
+    if journaled.is_empty() {
+        return Ok(());
+    }
+    let installed = m.packages.installed()?;
+    let mut ours: Vec<String> = journaled
+        .into_iter()
+        .filter(|p| installed.contains(p))
+        .collect();
+    ours.sort();
+    if ours.is_empty() {
+        return Ok(());
+    }
+    let list = ours.join(" ");
+    if !opts.purge_packages {
+        plan.leaves.push(format!(
+            "the apt packages hubcfg installed: {list} (--purge-packages removes them)"
+        ));
+        return Ok(());
+    }
+    let bare = |p: &str| p.split(':').next().unwrap_or(p).to_string();
+    let mine: BTreeSet<String> = ours.iter().map(|p| bare(p)).collect();
+    let others: Vec<String> = m
+        .packages
+        .purge_would_remove(&ours)?
+        .into_iter()
+        .filter(|p| !mine.contains(&bare(p)))
+        .collect();
+    if others.is_empty() {
+        plan.actions.push(Undo::PurgePackages(ours));
+    } else {
+        plan.leaves.push(format!(
+            "the apt packages hubcfg installed: {list} (not purged: apt would also remove {}, which hubcfg did not install)",
+            others.join(" ")
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -303,52 +303,13 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
     if units_changed {
         acts.push(Undo::DaemonReload);
     }
-    plan_packages(&mut plan, packages, m, opts)?;
+    super::packages::plan_packages(&mut plan, packages, m, opts)?;
     plan_prefix(&mut plan, paths, prefix_ours, opts);
     if !plan.actions.is_empty() {
         plan.leaves
             .extend(ALWAYS_LEFT.iter().map(|s| s.to_string()));
     }
     Ok(plan)
-}
-
-fn plan_packages(plan: &mut Plan, journaled: Vec<String>, m: &Machine, opts: &Opts) -> Result<()> {
-    if journaled.is_empty() {
-        return Ok(());
-    }
-    let installed = m.packages.installed()?;
-    let mut ours: Vec<String> = journaled
-        .into_iter()
-        .filter(|p| installed.contains(p))
-        .collect();
-    ours.sort();
-    if ours.is_empty() {
-        return Ok(());
-    }
-    let list = ours.join(" ");
-    if !opts.purge_packages {
-        plan.leaves.push(format!(
-            "the apt packages hubcfg installed: {list} (--purge-packages removes them)"
-        ));
-        return Ok(());
-    }
-    let bare = |p: &str| p.split(':').next().unwrap_or(p).to_string();
-    let mine: BTreeSet<String> = ours.iter().map(|p| bare(p)).collect();
-    let others: Vec<String> = m
-        .packages
-        .purge_would_remove(&ours)?
-        .into_iter()
-        .filter(|p| !mine.contains(&bare(p)))
-        .collect();
-    if others.is_empty() {
-        plan.actions.push(Undo::PurgePackages(ours));
-    } else {
-        plan.leaves.push(format!(
-            "the apt packages hubcfg installed: {list} (not purged: apt would also remove {}, which hubcfg did not install)",
-            others.join(" ")
-        ));
-    }
-    Ok(())
 }
 
 fn plan_prefix(plan: &mut Plan, paths: &Paths, ours: bool, opts: &Opts) {

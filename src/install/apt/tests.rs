@@ -198,7 +198,10 @@ fn real_dpkg_query_reads_this_host() {
     assert!(!d.is_installed("hubcfg-no-such-package").unwrap());
     let all = d.installed_packages().unwrap();
     assert!(all.contains("dpkg"), "{all:?}");
-    assert!(all.iter().any(|p| p.starts_with("libc6:")), "multi-arch names keep their arch");
+    assert!(
+        all.iter().any(|p| p.starts_with("libc6:")),
+        "multi-arch names keep their arch"
+    );
 }
 
 #[test]
