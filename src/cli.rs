@@ -22,6 +22,7 @@ use std::time::Duration;
 mod backup;
 mod export;
 mod migrate;
+mod uninstall;
 mod users;
 
 #[derive(Debug, Parser)]
@@ -162,6 +163,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup (installs first on a machine without a hub).
     Restore(Box<backup::RestoreArgs>),
+    /// Remove the hub: services, links, sudoers rule, the prefix; undoes what bootstrap journaled.
+    Uninstall(uninstall::UninstallArgs),
     /// Render the effective config into state/ (run by jupyterhub.service before the hub starts).
     #[command(hide = true)]
     Render {
@@ -345,6 +348,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let ui = crate::install::ui::Terminal::new(cli.output.verbosity());
             crate::install::run(&paths, &args, &ui)
         }
+        Some(Command::Uninstall(args)) => uninstall::run(&paths, &args),
         Some(Command::Render { hub_stopped }) => {
             let written = crate::render::write_all(&paths)?;
             let say = &opts.messages;
@@ -362,7 +366,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             admin,
             groups,
         }) => {
-            let unix = crate::users::ensure_hub_user(&name, admin, &groups)?;
+            let unix = crate::users::ensure_hub_user(&paths, &name, admin, &groups)?;
             println!("{unix}");
             Ok(())
         }

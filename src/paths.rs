@@ -106,6 +106,14 @@ impl Paths {
     pub fn passwords_dbm(&self) -> PathBuf {
         self.join("state/passwords.dbm")
     }
+    /// What hubcfg changed outside the prefix (src/journal).
+    pub fn journal(&self) -> PathBuf {
+        self.join("state/journal.jsonl")
+    }
+    /// Copies of files that were there before hubcfg replaced them.
+    pub fn journal_saved_dir(&self) -> PathBuf {
+        self.join("state/journal-saved")
+    }
     pub fn installer_log(&self) -> PathBuf {
         self.join("installer.log")
     }

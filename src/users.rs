@@ -5,6 +5,7 @@
 //! implementation reads with nix and changes with useradd/groupadd/gpasswd.
 
 use crate::error::{Error, Result};
+use crate::journal::{Change, Journal};
 use crate::username;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,12 @@ pub trait Accounts {
     fn remove_member(&self, user: &str, group: &str) -> Result<()>;
     /// Deletes account `name` and its home directory (`userdel --remove`).
     fn delete_user(&self, name: &str) -> Result<()>;
+    /// Deletes group `name` (`groupdel`).
+    fn delete_group(&self, name: &str) -> Result<()> {
+        Err(Error::new(format!(
+            "deleting the group {name} is not possible here"
+        )))
+    }
     /// Whether this process may delete accounts (the machine's: root).
     fn check_can_delete(&self) -> Result<()> {
         Ok(())
@@ -77,6 +84,9 @@ impl<T: Accounts + ?Sized> Accounts for std::sync::Arc<T> {
     }
     fn delete_user(&self, name: &str) -> Result<()> {
         (**self).delete_user(name)
+    }
+    fn delete_group(&self, name: &str) -> Result<()> {
+        (**self).delete_group(name)
     }
     fn check_can_delete(&self) -> Result<()> {
         (**self).check_can_delete()
@@ -226,14 +236,59 @@ pub fn plan_user(
 
 /// Carries out `actions` in order.
 pub fn apply(acc: &dyn Accounts, actions: &[UserAction]) -> Result<()> {
+    apply_recorded(acc, actions, None)
+}
+
+/// `apply`, each change journaled right after it succeeded: groups and
+/// accounts created, members added, a home made for or a mode changed on
+/// an account that was there before. (A removal from jupyterhub-admins is
+/// not journaled: uninstall never adds anyone back.)
+pub fn apply_recorded(
+    acc: &dyn Accounts,
+    actions: &[UserAction],
+    journal: Option<&Journal>,
+) -> Result<()> {
+    let record = |change| journal.map_or(Ok(()), |j| j.record(change));
+    let mut created: Vec<&str> = vec![];
     for a in actions {
         tracing::info!("{a}");
         match a {
-            UserAction::CreateGroup(g) => acc.add_group(g)?,
-            UserAction::CreateUser(u) => acc.add_user(u)?,
-            UserAction::CreateHome(u) => create_home(&lookup(acc, u)?)?,
-            UserAction::SecureHome(u) => secure_home(&lookup(acc, u)?.home)?,
-            UserAction::AddMember { user, group } => acc.add_member(user, group)?,
+            UserAction::CreateGroup(g) => {
+                acc.add_group(g)?;
+                record(Change::GroupCreated { group: g.clone() })?;
+            }
+            UserAction::CreateUser(u) => {
+                acc.add_user(u)?;
+                created.push(u);
+                let home = lookup(acc, u)?.home;
+                record(Change::UserCreated {
+                    user: u.clone(),
+                    home,
+                })?;
+            }
+            UserAction::CreateHome(u) => {
+                let home = lookup(acc, u)?;
+                create_home(&home)?;
+                record(Change::DirCreated { path: home.home })?;
+            }
+            UserAction::SecureHome(u) => {
+                let home = lookup(acc, u)?.home;
+                let before_mode = fs_err::metadata(&home)?.permissions().mode() & 0o7777;
+                secure_home(&home)?;
+                if !created.contains(&u.as_str()) {
+                    record(Change::ModeChanged {
+                        path: home,
+                        before_mode,
+                    })?;
+                }
+            }
+            UserAction::AddMember { user, group } => {
+                acc.add_member(user, group)?;
+                record(Change::MemberAdded {
+                    user: user.clone(),
+                    group: group.clone(),
+                })?;
+            }
             UserAction::RemoveMember { user, group } => acc.remove_member(user, group)?,
         }
     }
@@ -265,13 +320,31 @@ pub fn ensure_hub_user_with(
     admin: bool,
     groups: &[String],
 ) -> Result<String> {
+    ensure_hub_user_recorded(acc, name, admin, groups, None)
+}
+
+/// `ensure_hub_user_with`, its changes journaled.
+pub fn ensure_hub_user_recorded(
+    acc: &dyn Accounts,
+    name: &str,
+    admin: bool,
+    groups: &[String],
+    journal: Option<&Journal>,
+) -> Result<String> {
     let unix = resolve_account(acc, name)?;
     let actions = plan_user(acc, &unix, admin, groups)?;
-    apply(acc, &actions)?;
+    apply_recorded(acc, &actions, journal)?;
     Ok(unix)
 }
 
-/// Creates or updates the unix account for hub user `name`; returns its unix name.
-pub fn ensure_hub_user(name: &str, admin: bool, groups: &[String]) -> Result<String> {
-    ensure_hub_user_with(&SystemAccounts, name, admin, groups)
+/// Creates or updates the unix account for hub user `name`, journaled in
+/// `paths`' journal; returns its unix name.
+pub fn ensure_hub_user(
+    paths: &crate::paths::Paths,
+    name: &str,
+    admin: bool,
+    groups: &[String],
+) -> Result<String> {
+    let journal = Journal::of(paths, "ensure-user");
+    ensure_hub_user_recorded(&SystemAccounts, name, admin, groups, Some(&journal))
 }

@@ -9,7 +9,6 @@ use common::{free_port, write};
 use serde_json::Value as Json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 const SECRET: &str = "test-api-secret-7f3a";
 const TOKEN: &str = "test-hub-token-91c2";
@@ -90,17 +89,7 @@ impl Hub {
 
     /// `hubcfg status ARGS`: (exit code, stdout, stderr).
     fn status(&self, args: &[&str]) -> (i32, String, String) {
-        let path = format!(
-            "{}:{}",
-            self.prefix().join("fake-bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let out = Command::new(env!("CARGO_BIN_EXE_hubcfg"))
-            .env_remove("HUBCFG_PREFIX")
-            .env_remove("TLJH_INSTALL_PREFIX")
-            .env("PATH", path)
-            .arg("--prefix")
-            .arg(self.prefix())
+        let out = common::hubcfg_with_fakes(self.prefix(), &self.prefix().join("fake-bin"))
             .arg("status")
             .args(args)
             .output()

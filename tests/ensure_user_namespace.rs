@@ -3,42 +3,12 @@
 //! host's accounts are never touched.
 //! Run as root: cargo test --test ensure_user_namespace -- --ignored
 
-use std::process::Command;
+mod common;
+
+use common::{assert_root, in_namespace};
 
 #[path = "fixtures/user_names_table.rs"]
 mod table;
-
-/// Runs `script` (sh, with `args` as $1…) in a private mount namespace whose
-/// /etc and /home are fresh copies; returns its stdout, panicking on failure.
-fn in_namespace(script: &str, args: &[&str]) -> String {
-    let tmp = tempfile::tempdir().unwrap();
-    let t = tmp.path().display();
-    let setup = format!(
-        "set -eu\ncp -a /etc {t}/etc\nmkdir {t}/home\n\
-         mount --bind {t}/etc /etc\nmount --bind {t}/home /home\n"
-    );
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg(setup + script)
-        .arg("sh")
-        .args(args)
-        .output()
-        .expect("run unshare");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{script} {args:?}\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-fn assert_root() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "this test needs root (it bind-mounts copies of /etc and /home)"
-    );
-}
 
 #[test]
 #[ignore = "needs root and unshare(1); run with -- --ignored"]

@@ -61,7 +61,7 @@ pub fn run(paths: &Paths, opts: &Opts, ui: &dyn Reporter) -> Result<()> {
     ui.note(&format!(
         "restored {placed} files of config/, state/ and the certificates"
     ));
-    restore_accounts(&v, ui)?;
+    restore_accounts(&v, paths, ui)?;
     if let Some(text) = read_member(&v, manifest::PACKAGES) {
         let idx = opts.install.pip_index_url.as_deref();
         match super::packages::install_missing(paths, &text, opts.install.installer, idx) {
@@ -227,11 +227,11 @@ fn put(v: &Verified, member: &str, dest: &Path, mode: u32) -> Result<()> {
 
 /// The accounts with the same names (hubcfg's mapping, as the spawner
 /// does), then their homes.
-fn restore_accounts(v: &Verified, ui: &dyn Reporter) -> Result<()> {
+fn restore_accounts(v: &Verified, paths: &Paths, ui: &dyn Reporter) -> Result<()> {
     let acc = crate::users::SystemAccounts;
     let (mut made, mut homes, mut files) = (0, 0, 0);
     for a in &v.manifest.accounts {
-        let unix = crate::users::ensure_hub_user(&a.hub_name, a.admin, &[])
+        let unix = crate::users::ensure_hub_user(paths, &a.hub_name, a.admin, &[])
             .context(|| format!("re-creating the account of hub user {}", a.hub_name))?;
         if unix != a.unix_name {
             ui.warn(&format!(

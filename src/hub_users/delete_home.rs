@@ -59,17 +59,20 @@ pub fn prepare_on_terminal(
     how: DeleteHome,
 ) -> Result<Vec<Doomed>> {
     let tty = std::io::stdin().is_terminal();
-    prepare(acc, names, how, tty, &mut |question| {
-        let mut err = std::io::stderr();
-        let _ = write!(err, "{question}");
-        let _ = err.flush();
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::new(format!("could not read the answer: {e}")))?;
-        Ok(line)
-    })
+    prepare(acc, names, how, tty, &mut ask_on_terminal)
+}
+
+/// Shows `question` on stderr and reads one line of answer from stdin.
+pub fn ask_on_terminal(question: &str) -> Result<String> {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question}");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::new(format!("could not read the answer: {e}")))?;
+    Ok(line)
 }
 
 /// Deletes the accounts once the rest of the removal went well (`before`);

@@ -369,5 +369,6 @@ fn reload_if_running(opts: &Opts) -> Result<()> {
 }
 
 mod remove;
+pub use delete_home::ask_on_terminal;
 pub use list::list;
 pub use remove::{remove, reset_password};

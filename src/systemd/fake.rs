@@ -78,6 +78,27 @@ impl ServiceManager for FakeServices {
         self.enabled.borrow_mut().insert(unit.into(), true);
         Ok(())
     }
+    fn stop(&self, unit: &str) -> Result<()> {
+        self.calls.borrow_mut().push(format!("stop {unit}"));
+        self.set_state(unit, "inactive");
+        Ok(())
+    }
+    fn disable(&self, unit: &str) -> Result<()> {
+        self.calls.borrow_mut().push(format!("disable {unit}"));
+        self.enabled.borrow_mut().insert(unit.into(), false);
+        Ok(())
+    }
+    /// The units given a state whose name starts like `pattern` up to its
+    /// `*`, and that are not inactive.
+    fn transient_units(&self, pattern: &str, _running: &str) -> Vec<String> {
+        let start = pattern.split('*').next().unwrap_or("");
+        let active = self.active.borrow();
+        active
+            .iter()
+            .filter(|(u, s)| u.starts_with(start) && s.as_str() != "inactive")
+            .map(|(u, _)| u.clone())
+            .collect()
+    }
     fn is_enabled(&self, unit: &str) -> bool {
         let enabled = self.enabled.borrow().get(unit).copied();
         enabled.unwrap_or(self.default_enabled)

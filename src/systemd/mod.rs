@@ -65,6 +65,12 @@ pub trait ServiceManager {
     fn daemon_reload(&self) -> Result<()>;
     fn restart(&self, unit: &str) -> Result<()>;
     fn enable(&self, unit: &str) -> Result<()>;
+    fn stop(&self, unit: &str) -> Result<()>;
+    fn disable(&self, unit: &str) -> Result<()>;
+    /// Loaded transient units (made with systemd-run, as SystemdSpawner
+    /// makes user servers) whose names match `pattern` (a systemctl glob)
+    /// and whose command line contains `running`.
+    fn transient_units(&self, pattern: &str, running: &str) -> Vec<String>;
     fn is_enabled(&self, unit: &str) -> bool;
     /// `systemctl is-active`'s word: active, activating, failed, inactive…
     fn active_state(&self, unit: &str) -> String;
@@ -118,6 +124,41 @@ impl ServiceManager for Systemctl {
 
     fn enable(&self, unit: &str) -> Result<()> {
         cmd::run_checked(&mut systemctl(&["enable", unit])).map(drop)
+    }
+
+    fn stop(&self, unit: &str) -> Result<()> {
+        cmd::run_checked(&mut systemctl(&["stop", unit])).map(drop)
+    }
+
+    fn disable(&self, unit: &str) -> Result<()> {
+        cmd::run_checked(&mut systemctl(&["disable", unit])).map(drop)
+    }
+
+    fn transient_units(&self, pattern: &str, running: &str) -> Vec<String> {
+        let listed = cmd::run(&mut systemctl(&[
+            "list-units",
+            "--all",
+            "--plain",
+            "--no-legend",
+            pattern,
+        ]));
+        let names: Vec<String> = listed
+            .map(|o| o.stdout)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(String::from))
+            .collect();
+        names
+            .into_iter()
+            .filter(|u| {
+                cmd::run(&mut systemctl(&["show", "-p", "Transient,ExecStart", u])).is_ok_and(|o| {
+                    o.stdout.lines().any(|l| l == "Transient=yes")
+                        && o.stdout
+                            .lines()
+                            .any(|l| l.starts_with("ExecStart=") && l.contains(running))
+                })
+            })
+            .collect()
     }
 
     fn is_enabled(&self, unit: &str) -> bool {

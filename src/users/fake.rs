@@ -94,4 +94,13 @@ impl Accounts for FakeAccounts {
         }
         Ok(())
     }
+    fn delete_group(&self, name: &str) -> Result<()> {
+        self.record(format!("groupdel {name}"));
+        self.groups
+            .lock()
+            .unwrap()
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| Error::new(format!("groupdel: group '{name}' does not exist")))
+    }
 }

@@ -77,6 +77,10 @@ impl Accounts for SystemAccounts {
         cmd::run_checked(Command::new("userdel").args(["--remove", "--", name])).map(drop)
     }
 
+    fn delete_group(&self, name: &str) -> Result<()> {
+        cmd::run_checked(Command::new("groupdel").args(["--", name])).map(drop)
+    }
+
     fn check_can_delete(&self) -> Result<()> {
         if nix::unistd::geteuid().is_root() {
             return Ok(());

@@ -119,3 +119,41 @@ fn empty_name_is_an_error() {
     let acc = FakeAccounts::new(tmp.path());
     assert!(ensure_hub_user_with(&acc, "", false, &[]).is_err());
 }
+
+#[test]
+fn ensure_user_journals_what_it_changed_and_a_rerun_appends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let acc = FakeAccounts::new(dir.path());
+    acc.add_user("jupyter-bob").unwrap(); // there before us, home 0755
+    let paths = crate::paths::Paths::new(dir.path().join("prefix"));
+    let journal = Journal::of(&paths, "ensure-user");
+    for _ in 0..2 {
+        ensure_hub_user_recorded(&acc, "bob", false, &[], Some(&journal)).unwrap();
+        ensure_hub_user_recorded(&acc, "ann", false, &[], Some(&journal)).unwrap();
+    }
+    let keys: Vec<String> = journal
+        .entries()
+        .unwrap()
+        .iter()
+        .map(|e| e.change.key())
+        .collect();
+    let home = dir.path().join("jupyter-bob");
+    assert_eq!(
+        keys,
+        [
+            "group jupyterhub-users".to_string(),
+            format!("mode {}", home.display()),
+            "member jupyter-bob jupyterhub-users".into(),
+            "user jupyter-ann".into(),
+            "member jupyter-ann jupyterhub-users".into(),
+        ]
+    );
+    let first_mode = journal.entries().unwrap()[1].change.clone();
+    assert_eq!(
+        first_mode,
+        Change::ModeChanged {
+            path: home,
+            before_mode: 0o755
+        }
+    );
+}

@@ -37,3 +37,62 @@ pub fn render(prefix: &Path, config: &str) {
         .assert()
         .success();
 }
+
+/// Runs `script` (sh, with `args` as $1…) in a private mount namespace whose
+/// /etc and /home are fresh copies; returns its stdout, panicking on failure.
+pub fn in_namespace(script: &str, args: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().display();
+    let setup = format!(
+        "set -eu\ncp -a /etc {t}/etc\nmkdir {t}/home\n\
+         mount --bind {t}/etc /etc\nmount --bind {t}/home /home\n"
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(setup + script)
+        .arg("sh")
+        .args(args)
+        .output()
+        .expect("run unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script} {args:?}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+pub fn assert_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root (it bind-mounts copies of /etc and /home)"
+    );
+}
+
+/// `hubcfg --prefix PREFIX` with `fake_bin` first on PATH (fake systemctl,
+/// dpkg-query…) and no prefix variables from the environment.
+pub fn hubcfg_with_fakes(prefix: &Path, fake_bin: &Path) -> std::process::Command {
+    let path = format!(
+        "{}:{}",
+        fake_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hubcfg"));
+    c.env_remove("HUBCFG_PREFIX")
+        .env_remove("TLJH_INSTALL_PREFIX")
+        .env("PATH", path)
+        .arg("--prefix")
+        .arg(prefix);
+    c
+}
+
+/// The names in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}

@@ -9,6 +9,7 @@ use crate::cmd;
 use crate::error::{Error, Result};
 use crate::install::{Ctx, Outcome, Step};
 use crate::report::Reporter;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
@@ -30,6 +31,9 @@ pub trait PackageSystem {
     fn lists_age(&self) -> Option<Duration>;
     fn update(&self) -> Result<()>;
     fn install(&self, packages: &[&str]) -> Result<()>;
+    /// Every installed package (`name:arch` as dpkg names it), so the
+    /// journal can record what an install added, dependencies included.
+    fn installed_packages(&self) -> Result<BTreeSet<String>>;
     /// (major, minor) of the system python3.
     fn python_version(&self) -> Result<(u32, u32)>;
 }
@@ -55,7 +59,7 @@ pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
 /// `apt-get` that never asks: no debconf questions, existing config files
 /// kept, and a wait (instead of a failure) while another apt, such as
 /// unattended-upgrades on a freshly booted cloud VM, holds the lock.
-fn apt_get(args: &[&str]) -> Command {
+pub fn apt_get(args: &[&str]) -> Command {
     let mut c = Command::new("apt-get");
     c.env("DEBIAN_FRONTEND", "noninteractive")
         .args([
@@ -91,6 +95,13 @@ impl PackageSystem for Debian {
         cmd::run_checked(&mut apt_get(&args)).map(drop)
     }
 
+    fn installed_packages(&self) -> Result<BTreeSet<String>> {
+        let out = cmd::run_checked(
+            Command::new("dpkg-query").args(["-W", "-f=${binary:Package}\t${db:Status-Abbrev}\n"]),
+        )?;
+        Ok(parse_installed(&out.stdout))
+    }
+
     fn python_version(&self) -> Result<(u32, u32)> {
         let out = cmd::run_checked(
             Command::new(&self.python)
@@ -104,6 +115,17 @@ impl PackageSystem for Debian {
             ))
         })
     }
+}
+
+/// The packages of `dpkg-query -W -f='${binary:Package}\t${db:Status-Abbrev}\n'`
+/// that are installed ("ii", or "iU"/"iF" half-configured: their files are
+/// there); "rc" rows (config files left of a removed package) are not.
+pub fn parse_installed(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(_, status)| status.get(1..2).is_some_and(|s| s != "n" && s != "c"))
+        .map(|(name, _)| name.trim().to_string())
+        .collect()
 }
 
 /// Age of the newest package index in `dir` (compressed or not).
@@ -146,6 +168,19 @@ impl AptPackages {
             }
         }
         Ok(missing)
+    }
+
+    /// Journals every package installed since `before`: the ones asked
+    /// for and the dependencies apt pulled in, which uninstall
+    /// `--purge-packages` removes again (and nothing that was there).
+    fn record_new(&self, ctx: &Ctx, before: &BTreeSet<String>) -> Result<()> {
+        let journal = crate::journal::Journal::of(ctx.paths, "bootstrap");
+        for package in self.system.installed_packages()?.difference(before) {
+            journal.record(crate::journal::Change::PackageInstalled {
+                package: package.clone(),
+            })?;
+        }
+        Ok(())
     }
 
     fn check_python(&self) -> Result<()> {
@@ -202,8 +237,9 @@ impl Step for AptPackages {
         Ok(plan)
     }
 
-    fn execute(&self, _ctx: &Ctx, plan: &[AptAction], _: &dyn Reporter) -> Result<Outcome> {
+    fn execute(&self, ctx: &Ctx, plan: &[AptAction], _: &dyn Reporter) -> Result<Outcome> {
         let updated = plan.contains(&AptAction::UpdateLists);
+        let before = self.system.installed_packages()?;
         for action in plan {
             match action {
                 AptAction::UpdateLists => self.system.update()?,
@@ -220,6 +256,7 @@ impl Step for AptPackages {
                         self.system.update()?;
                         self.system.install(packages)?;
                     }
+                    self.record_new(ctx, &before)?;
                 }
             }
         }

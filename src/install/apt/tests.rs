@@ -12,6 +12,8 @@ pub struct FakeApt {
     pub python: (u32, u32),
     /// Fail this many install calls first.
     pub fail_installs: std::cell::Cell<u32>,
+    /// Dependencies an install pulls in.
+    pub also_installs: Vec<&'static str>,
 }
 
 impl PackageSystem for FakeApt {
@@ -33,10 +35,13 @@ impl PackageSystem for FakeApt {
             self.fail_installs.set(self.fail_installs.get() - 1);
             return Err(Error::new("`apt-get install` failed: 404 Not Found"));
         }
-        self.installed
-            .borrow_mut()
-            .extend(packages.iter().map(|p| p.to_string()));
+        let mut installed = self.installed.borrow_mut();
+        installed.extend(packages.iter().map(|p| p.to_string()));
+        installed.extend(self.also_installs.iter().map(|p| p.to_string()));
         Ok(())
+    }
+    fn installed_packages(&self) -> Result<std::collections::BTreeSet<String>> {
+        Ok(self.installed.borrow().iter().cloned().collect())
     }
     fn python_version(&self) -> Result<(u32, u32)> {
         Ok(self.python)
@@ -191,4 +196,54 @@ fn real_dpkg_query_reads_this_host() {
     let d = Debian::default();
     assert!(d.is_installed("dpkg").unwrap());
     assert!(!d.is_installed("hubcfg-no-such-package").unwrap());
+    let all = d.installed_packages().unwrap();
+    assert!(all.contains("dpkg"), "{all:?}");
+    assert!(
+        all.iter().any(|p| p.starts_with("libc6:")),
+        "multi-arch names keep their arch"
+    );
+}
+
+#[test]
+fn the_journal_gets_what_apt_added_and_not_what_was_there() {
+    let t = TestEnv::new();
+    let s = step(FakeApt {
+        installed: RefCell::new(["sudo".to_string()].into()),
+        lists_age: Some(Duration::from_secs(60)),
+        python: (3, 11),
+        also_installs: vec!["libpython3.11:amd64"],
+        ..Default::default()
+    });
+    try_run(&s, &t.ctx()).unwrap();
+    let journal = crate::journal::Journal::of(&t.paths, "bootstrap");
+    let recorded: Vec<String> = journal
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change.key())
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            "ca-certificates",
+            "git",
+            "libpython3.11:amd64",
+            "python3",
+            "python3-venv"
+        ]
+        .map(|p| format!("package {p}"))
+    );
+    try_run(&s, &t.ctx()).unwrap();
+    assert_eq!(
+        journal.entries().unwrap().len(),
+        5,
+        "a re-run appends nothing"
+    );
+}
+
+#[test]
+fn dpkg_rows_count_as_installed_unless_removed() {
+    let text = "sudo\tii \npython3:amd64\tiU \nold\trc \ngone\tun \n";
+    let got = parse_installed(text);
+    assert_eq!(got, ["python3:amd64", "sudo"].map(String::from).into());
 }

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::install::{Ctx, Outcome, Step};
+use crate::journal::{Change, Journal};
 use crate::report::Reporter;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +72,7 @@ fn link_state(path: &Path, target: &Path, prefix: &Path, ours_by_name: bool) -> 
 }
 
 /// Points `path` at `target` in one rename, so the name is never missing.
-fn replace_link(path: &Path, target: &Path) -> Result<()> {
+pub fn replace_link(path: &Path, target: &Path) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.hubcfg-{}.tmp", std::process::id()));
@@ -161,12 +162,22 @@ impl Step for Links {
         Ok(plan)
     }
 
-    fn execute(&self, _ctx: &Ctx, plan: &[LinkAction], _: &dyn Reporter) -> Result<Outcome> {
+    fn execute(&self, ctx: &Ctx, plan: &[LinkAction], _: &dyn Reporter) -> Result<Outcome> {
+        let journal = Journal::of(ctx.paths, "bootstrap");
         let mut outcome = Outcome::done();
         for action in plan {
             match action {
                 LinkAction::Link { path, target } | LinkAction::Relink { path, target, .. } => {
-                    replace_link(path, target)?
+                    let before = journal.before(path)?;
+                    replace_link(path, target)?;
+                    if let Some(before) = before {
+                        let (path, target) = (path.clone(), target.clone());
+                        journal.record(Change::Link {
+                            path,
+                            target,
+                            before,
+                        })?;
+                    }
                 }
                 LinkAction::LeaveAlone { path, what } => outcome.warnings.push(format!(
                     "{} is {what}, left alone; use `hubcfg` for the config commands",

@@ -9,7 +9,7 @@ mod units;
 
 pub use api_secret::{ApiSecret, SECRET_MODE, SecretAction};
 pub use hub_token::HubToken;
-pub use links::{LinkAction, Links};
+pub use links::{LinkAction, Links, replace_link};
 pub use units::{
     HUB_UNIT, ServiceAction, Services, TRAEFIK_UNIT, UNIT_DIR, diagnose, render_unit,
     rendered_units,

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::install::{Ctx, Outcome, Step};
+use crate::journal::{Change, Journal};
 use crate::paths::Paths;
 use crate::report::Reporter;
 use std::path::{Path, PathBuf};
@@ -210,14 +211,24 @@ impl Step for Services {
     }
 
     fn execute(&self, ctx: &Ctx, plan: &[ServiceAction], _: &dyn Reporter) -> Result<Outcome> {
+        let journal = Journal::of(ctx.paths, "bootstrap");
         for action in plan {
             match action {
                 ServiceAction::WriteUnit { path, text } => {
                     fsutil::ensure_dir(&self.unit_dir, 0o755)?;
+                    let before = journal.before(path)?;
                     fsutil::write_atomic(path, text.as_bytes(), UNIT_MODE)?;
+                    if let Some(before) = before {
+                        let path = path.clone();
+                        journal.record(Change::File { path, before })?;
+                    }
                 }
                 ServiceAction::DaemonReload => ctx.services.daemon_reload()?,
-                ServiceAction::Enable(unit) => ctx.services.enable(unit)?,
+                ServiceAction::Enable(unit) => {
+                    ctx.services.enable(unit)?;
+                    let unit = unit.to_string();
+                    journal.record(Change::UnitEnabled { unit })?;
+                }
                 ServiceAction::Restart { unit, why } => {
                     tracing::info!("restarting {unit}: {why}");
                     ctx.services

@@ -27,8 +27,9 @@ impl Step for Groups {
     fn plan(&self, _ctx: &Ctx) -> Result<Vec<users::UserAction>> {
         users::plan_groups(&*self.accounts, &[users::ADMIN_GROUP, users::USERS_GROUP])
     }
-    fn execute(&self, _ctx: &Ctx, plan: &[users::UserAction], _: &dyn Reporter) -> Result<Outcome> {
-        users::apply(&*self.accounts, plan)?;
+    fn execute(&self, ctx: &Ctx, plan: &[users::UserAction], _: &dyn Reporter) -> Result<Outcome> {
+        let journal = crate::journal::Journal::of(ctx.paths, "bootstrap");
+        users::apply_recorded(&*self.accounts, plan, Some(&journal))?;
         Ok(Outcome::done())
     }
 }

@@ -107,9 +107,17 @@ impl Step for Sudoers {
         Ok(vec![WriteSudoers { path: self.path() }])
     }
 
-    fn execute(&self, _ctx: &Ctx, plan: &[WriteSudoers], _: &dyn Reporter) -> Result<Outcome> {
+    fn execute(&self, ctx: &Ctx, plan: &[WriteSudoers], _: &dyn Reporter) -> Result<Outcome> {
+        let journal = crate::journal::Journal::of(ctx.paths, "bootstrap");
         for action in plan {
+            let before = journal.before(&action.path)?;
             self.write(&action.path)?;
+            if let Some(before) = before {
+                journal.record(crate::journal::Change::File {
+                    path: action.path.clone(),
+                    before,
+                })?;
+            }
         }
         Ok(Outcome::done())
     }
