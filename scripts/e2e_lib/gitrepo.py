@@ -8,7 +8,7 @@ dumb client works too. The container shares the host's network, so the URL
 works inside it as well.
 
     with GitRepo() as repo:
-        repo.url                       # http://127.0.0.1:PORT/workshop.git
+        repo.url                       # http://127.0.0.1:PORT/workshop
         repo.push({"data.csv": "..."}, "teacher: more data")
 """
 
@@ -118,13 +118,14 @@ class _Backend(BaseHTTPRequestHandler):
 
 
 class GitRepo:
-    """The bare repository NAME.git served on a free port of 127.0.0.1, and the
-    teacher's working copy that pushes to it."""
+    """The bare repository NAME served on a free port of 127.0.0.1, and the
+    teacher's working copy that pushes to it. The URL has no `.git`: nbgitpuller
+    names the participant's copy after the URL's last part as it is."""
 
     def __init__(self, name="workshop", files=None):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="hubcfg-e2e-git.")
-        self.bare = os.path.join(self.dir, "srv", f"{name}.git")
+        self.bare = os.path.join(self.dir, "srv", name)
         self.work = os.path.join(self.dir, "teacher")
         git("init", "-q", "--bare", "-b", "main", self.bare, env=GIT_ENV)
         git("init", "-q", "-b", "main", self.work, env=GIT_ENV)
@@ -134,7 +135,7 @@ class GitRepo:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.requests = []
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/{name}.git"
+        self.url = f"http://127.0.0.1:{self.port}/{name}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.wait_ready()

@@ -20,7 +20,7 @@ async function login(page, req, next) {
 
 async function menu(page, top, item) {
   await page.locator(".lm-MenuBar-item", { hasText: top }).click();
-  await page.locator(".lm-Menu-item", { hasText: item }).first().click();
+  await page.getByRole("menuitem", { name: item, exact: true }).click();
 }
 
 // The Python cell's output area once the cell has run.
@@ -92,6 +92,7 @@ async function classic(page, req, facts) {
   facts.url = page.url();
   facts.title = await page.title();
   facts.lab_shell = await page.locator(".jp-LabShell").count();
+  facts.tabs = await page.locator(".lm-TabBar-tabLabel").allInnerTexts();
 }
 
 // The nbgitpuller link: the notebook it names opens in JupyterLab.
