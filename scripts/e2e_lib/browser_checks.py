@@ -68,7 +68,10 @@ def ui(c, check, **req):
 
 
 def no_error(facts, what):
-    expect("error" not in facts, f"{what}: {facts.get('error')}")
+    """A UI state that never came fails the check (E2E_BREAK or not: the
+    expectations after it are the ones it inverts)."""
+    if "error" in facts:
+        raise CheckFailed(f"{what}: {facts['error']}")
 
 
 def stop_server(c, name):
@@ -86,6 +89,7 @@ def browser_lab(c):
     no_error(facts, "JupyterLab in the browser")
     expect("/lab" in urlparse(facts["launcher_url"]).path, f"the launcher drew at {facts['launcher_url']}, not under /lab")
     expect(facts["output"] == "20", f"the cell 5 * 4 showed {facts['output']!r}, not 20")
+    print(f"    the cell 5 * 4 showed {facts['output']} (runs issued: {facts['run_attempts']})")
     expect("/hub/log" in facts["after_logout_url"], f"Log Out ended at {facts['after_logout_url']}")
     expect("/hub/login" in facts["home_after_logout_url"], f"after logging out, /hub/home opened {facts['home_after_logout_url']}")
 
@@ -95,7 +99,7 @@ def browser_admin(c):
     ensure_dummy_auth(c)
     a, other = admin(c), "e2e-ui-other"
     a.api("POST", f"/users/{other}", (201, 409))
-    facts = ui(c, "admin", user=c.admin_name, other=other, token=a.get_token())
+    facts = ui(c, "admin", user=c.admin_name, password=c.admin_password, other=other, token=a.get_token())
     stop_server(c, other)
     no_error(facts, "the admin page")
     expect({c.admin_name, other} <= set(facts["listed"]), f"the admin page lists {facts['listed']}")
@@ -121,6 +125,7 @@ def browser_classic(c):
     no_error(facts, "the classic interface")
     expect(urlparse(facts["url"]).path.rstrip("/").endswith(f"/user/{name}/tree"), f"the file tree drew at {facts['url']}")
     expect(facts["lab_shell"] == 0, "the page is JupyterLab's shell, not Notebook 7's")
+    expect({"Files", "Running"} <= set(facts["tabs"]), f"Notebook 7's tree shows the tabs {facts['tabs']}, not Files and Running")
 
 
 LOCAL_DATA = "x,y\n1,2\n3,4\n5,6\n"  # the participant's edit of data.csv

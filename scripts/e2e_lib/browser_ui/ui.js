@@ -23,12 +23,27 @@ async function menu(page, top, item) {
   await page.getByRole("menuitem", { name: item, exact: true }).click();
 }
 
-// The Python cell's output area once the cell has run.
-async function runCell(page, code) {
-  const cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell").first();
+// Types code into the first cell and runs it (Ctrl+Enter); returns its output.
+// JupyterLab 4.6 sometimes drops a run issued just after a new notebook's
+// kernel reports idle (the prompt stays "[ ]:"): run again, at most 3 times,
+// each time waiting for the prompt to show "[*]:" or a count.
+async function runCell(page, code, facts) {
+  const panel = page.locator(".jp-NotebookPanel:visible");
+  await panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ timeout: UI_MS });
+  const cell = panel.locator(".jp-CodeCell").first();
   await cell.locator(".cm-content").click();
   await page.keyboard.type(code);
-  await page.keyboard.press("Shift+Enter");
+  const prompt = cell.locator(".jp-InputArea-prompt");
+  for (facts.run_attempts = 1; ; facts.run_attempts++) {
+    await cell.locator(".cm-content").click();
+    await page.keyboard.press("Control+Enter");
+    try {
+      await prompt.filter({ hasText: /\[(\*|\d+)\]/ }).waitFor({ timeout: 15_000 });
+      break;
+    } catch (e) {
+      if (facts.run_attempts >= 3) throw e;
+    }
+  }
   const out = cell.locator(".jp-OutputArea-output");
   await out.first().waitFor({ timeout: UI_MS });
   return (await out.first().innerText()).trim();
@@ -40,7 +55,7 @@ async function lab(page, req, facts) {
   await page.locator(".jp-Launcher").waitFor({ timeout: SPAWN_MS });
   facts.launcher_url = page.url();
   await page.locator('.jp-LauncherCard[data-category="Notebook"]').first().click();
-  facts.output = await runCell(page, req.code);
+  facts.output = await runCell(page, req.code, facts);
   await page.screenshot({ path: path.join(req.artifacts, "jupyterlab.png") });
   await Promise.all([page.waitForURL(/\/hub\/(login|logout)/, { timeout: UI_MS }), menu(page, "File", "Log Out")]);
   await page.locator("#username_input").waitFor({ timeout: UI_MS });
