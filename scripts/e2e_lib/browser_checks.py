@@ -150,6 +150,7 @@ def browser_nbgitpuller(c):
             first = ui(c, "gitpull", user=name, link=link)
             no_error(first, "the first nbgitpuller click")
             expect(first["url"].split("?")[0].endswith(f"/user/{name}/lab/tree/workshop/{NOTEBOOK}"), f"the link opened {first['url']}")
+            expect(first["tab"].strip() == NOTEBOOK, f"the open tab is {first['tab']!r}, not {NOTEBOOK}")
             expect("open('data.csv')" in first["first_cell"], f"the notebook's first cell shows {first['first_cell']!r}")
             expect(cat(DATA) == repo.read(DATA), f"{home}/{DATA} after the first click: {cat(DATA)!r}")
 

@@ -114,9 +114,10 @@ async function classic(page, req, facts) {
 async function gitpull(page, req, facts) {
   await login(page, req, req.link);
   const cell = page.locator(".jp-NotebookPanel:visible .jp-Cell .cm-content").first();
-  await cell.waitFor({ timeout: SPAWN_MS });
+  await cell.locator(".cm-line", { hasText: /\S/ }).first().waitFor({ timeout: SPAWN_MS });
   facts.url = page.url();
   facts.first_cell = await cell.innerText();
+  facts.tab = await page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").innerText();
 }
 
 const CHECKS = { lab, admin, classic, gitpull };
