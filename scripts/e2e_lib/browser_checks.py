@@ -74,6 +74,14 @@ def no_error(facts, what):
         raise CheckFailed(f"{what}: {facts['error']}")
 
 
+def hub_user(c, name):
+    """Dummy auth, and NAME made by the admin through the API: the hub then
+    lets it log in even when users.allowed lists others (users_checks adds some)."""
+    ensure_dummy_auth(c)
+    admin(c).api("POST", f"/users/{name}", (201, 409))
+    return name
+
+
 def stop_server(c, name):
     """The user's server stopped (through the admin's API), so the next scenario starts clean."""
     a = admin(c)
@@ -82,8 +90,7 @@ def stop_server(c, name):
 
 @browser_scenario
 def browser_lab(c):
-    ensure_dummy_auth(c)
-    name = "e2e-ui-lab"
+    name = hub_user(c, "e2e-ui-lab")
     facts = ui(c, "lab", user=name, code="5 * 4")
     stop_server(c, name)
     no_error(facts, "JupyterLab in the browser")
@@ -96,9 +103,7 @@ def browser_lab(c):
 
 @browser_scenario
 def browser_admin(c):
-    ensure_dummy_auth(c)
-    a, other = admin(c), "e2e-ui-other"
-    a.api("POST", f"/users/{other}", (201, 409))
+    a, other = admin(c), hub_user(c, "e2e-ui-other")
     facts = ui(c, "admin", user=c.admin_name, password=c.admin_password, other=other, token=a.get_token())
     stop_server(c, other)
     no_error(facts, "the admin page")
@@ -112,8 +117,7 @@ def browser_admin(c):
 
 @browser_scenario
 def browser_classic(c):
-    ensure_dummy_auth(c)
-    name = "e2e-ui-classic"
+    name = hub_user(c, "e2e-ui-classic")
     c.hubcfg("set", "user_environment.default_app", "classic")
     try:
         c.reload("hub")
@@ -137,8 +141,7 @@ TEACHER_README = "# Workshop\n\nOpen intro.ipynb, then part2.ipynb.\n"
 def browser_nbgitpuller(c):
     """nbgitpuller's documented merge: the teacher's new and changed files
     come in; where both changed the same content, the participant's wins."""
-    ensure_dummy_auth(c)
-    name = "e2e-ui-puller"
+    name = hub_user(c, "e2e-ui-puller")
     home = f"/home/{unix_name(name)}/workshop"
 
     def cat(path):
