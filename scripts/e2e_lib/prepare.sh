@@ -188,3 +188,34 @@ release_binary_sha256() { # NAME VERSION
   local name=hubcfg-$2-x86_64-linux
   tar -xOzf "$REL_DIR/$1/$name.tar.gz" "$name/hubcfg" | sha256sum | cut -d' ' -f1
 }
+
+# --- the browser checks' tools (only when browser_* scenarios are selected) -----
+# Debian's chromium (Playwright cannot download a browser here) and the pinned
+# playwright-core (scripts/e2e_lib/browser_ui, npm ci into the cache, keyed by
+# its lockfile), whose expected Chromium major must match the installed one.
+# Exports E2E_CHROMIUM and E2E_BROWSER_NODE_PATH for browser_checks.py.
+browser_tools() {
+  local src=$REPO/scripts/e2e_lib/browser_ui dir missing=() t
+  for t in chromium:chromium node:nodejs npm:npm git:git; do
+    command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
+  done
+  if ((${#missing[@]})); then
+    say "installing the browser checks' host tools: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  dir=$CACHE/browser-ui-$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-12)
+  if [[ ! -f $dir/.complete ]]; then
+    say "npm ci (playwright-core, no browser download) into $dir"
+    rm -rf "$CACHE"/browser-ui-* && mkdir -p "$dir"
+    cp "$src/package.json" "$src/package-lock.json" "$dir/"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) ||
+      die "npm ci of scripts/e2e_lib/browser_ui failed"
+    touch "$dir/.complete"
+  fi
+  E2E_CHROMIUM=/usr/lib/chromium/chromium
+  [[ -x $E2E_CHROMIUM ]] || E2E_CHROMIUM=$(command -v chromium)
+  NODE_PATH=$dir/node_modules node "$src/check-chromium.js" "$E2E_CHROMIUM" >&2 ||
+    die "playwright-core and the installed chromium do not match (see the line above)"
+  export E2E_CHROMIUM E2E_BROWSER_NODE_PATH=$dir/node_modules
+}
