@@ -28,7 +28,7 @@ import traceback
 from .core import SCENARIOS, CheckFailed, Container, _current, tail
 
 # Registration order is run order.
-MODULES = ["hub_checks", "config_checks", "status_checks", "letsencrypt_checks", "lifecycle_checks", "users_checks", "load_checks"]
+MODULES = ["hub_checks", "config_checks", "status_checks", "letsencrypt_checks", "lifecycle_checks", "users_checks", "load_checks", "workshop"]
 LISTS = ("core", "full", "memory")
 
 
