@@ -29,6 +29,8 @@ pub const FORMAT_VERSION: u64 = 1;
 pub const HUB_IP: &str = "127.0.0.1";
 pub const HUB_PORT: u16 = 15001;
 pub const CULLER_SERVICE: &str = "cull-idle";
+/// Seconds between the spawner's checks that a started server listens.
+pub const READY_CHECK_INTERVAL_S: f64 = 0.1;
 /// The service whose token `hubcfg` itself uses (`Paths::hub_token`).
 pub const HUBCFG_SERVICE: &str = "hubcfg";
 
@@ -233,6 +235,14 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
         "HubcfgSpawner",
         "extra_user_groups",
         Trait::Groups(users.extra_user_groups.clone()),
+    );
+    // The hub's own check that a started server answers pauses up to 5 s
+    // between tries; the spawner's check every 0.1 s finds it up at once
+    // (a TCP connect: no load on the server).
+    set(
+        "HubcfgSpawner",
+        "ready_check_interval",
+        Trait::Float(READY_CHECK_INTERVAL_S),
     );
 
     // The proxy: Traefik runs as its own service; the hub only edits routes.
