@@ -17,7 +17,7 @@ import re
 import sys
 
 from systemdspawner import SystemdSpawner
-from traitlets import Dict, Float, Integer, Unicode
+from traitlets import Bool, Dict, Float, Integer, Unicode
 
 HUB_CONFIG_VERSION = 1
 
@@ -145,6 +145,13 @@ class HubcfgSpawner(SystemdSpawner):
         "returns once it does, so the hub's own check, whose pauses grow to "
         "5 s, finds the server up at once. 0: no check",
     ).tag(config=True)
+    kernel_ipc = Bool(
+        False,
+        help="Kernels talk to their server over unix sockets in the unit's "
+        "runtime directory (/run/UNIT/jupyter) instead of TCP ports on "
+        "127.0.0.1, so two servers starting kernels at the same moment "
+        "cannot pick the same free port",
+    ).tag(config=True)
 
     def extra_groups(self):
         return sorted(
@@ -204,10 +211,23 @@ class HubcfgSpawner(SystemdSpawner):
         self.username_template = unix_name
         self.unit_name = unix_name
         self.disable_user_sudo = not self.user.admin
+        if self.kernel_ipc:
+            self.use_kernel_ipc(unix_name)
         ip, port = await super().start()
         if self.ready_check_interval > 0:
             await self.wait_until_listening(ip, port)
         return ip, port
+
+    def use_kernel_ipc(self, unix_name):
+        # SystemdSpawner gives the unit RuntimeDirectory=<unit name> (its
+        # environment file is there), owned by the user, mode 700: short
+        # enough for a socket path (108 bytes) with any unix name.
+        self.environment = {
+            **self.environment,
+            "JUPYTER_RUNTIME_DIR": f"/run/{unix_name}/jupyter",
+        }
+        if "--KernelManager.transport=ipc" not in self.args:
+            self.args = [*self.args, "--KernelManager.transport=ipc"]
 
     async def wait_until_listening(self, ip, port):
         loop = asyncio.get_running_loop()

@@ -244,6 +244,10 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
         "ready_check_interval",
         Trait::Float(READY_CHECK_INTERVAL_S),
     );
+    // Kernels on unix sockets: with TCP, servers starting kernels at the same
+    // moment can pick the same free port, and the kernel dies (2 of 20 in a
+    // rehearsal).
+    set("HubcfgSpawner", "kernel_ipc", true.into());
 
     // The proxy: Traefik runs as its own service; the hub only edits routes.
     let api = traefik::api(eff, paths)?;

@@ -172,6 +172,12 @@ def check_spawner(config, tmp):
             calls == [("jupyter-mapped", "jupyter-mapped", False)],
             f"admin runs as the mapped unix name with sudo allowed: {calls!r}",
         )
+        asyncio.run(sp.start())  # a second start adds nothing twice
+        check(
+            sp.args.count("--KernelManager.transport=ipc") == 1
+            and sp.environment.get("JUPYTER_RUNTIME_DIR") == "/run/jupyter-mapped/jupyter",
+            f"kernels on unix sockets in the unit's runtime directory: {sp.args!r} {sp.environment!r}",
+        )
 
         calls.clear()
         sp = cls(user=fake_user("bob", False), config=config)
