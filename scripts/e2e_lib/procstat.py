@@ -30,6 +30,12 @@ def _read(path, mode="r"):
         return f.read()
 
 
+def host_busy():
+    """CPU-seconds every core of the host has been busy (not idle, not iowait)."""
+    f = [int(x) for x in _read("/proc/stat").splitlines()[0].split()[1:]]
+    return (sum(f[:8]) - f[3] - f[4]) / TICK
+
+
 def loadavg():
     return " ".join(_read("/proc/loadavg").split()[:3])
 
@@ -44,6 +50,7 @@ class Sampler(threading.Thread):
         self.every, self._halt = every, threading.Event()
         self._roles = {}  # pid -> role (pids are not reused within a run)
         self.samples = []  # (time, {pid: (role, self_ticks, child_ticks, rss bytes)})
+        self.host = []  # host_busy() at the first and last sample
 
     def snapshot(self):
         out = {}
@@ -66,6 +73,7 @@ class Sampler(threading.Thread):
         return out
 
     def run(self):
+        self.host.append(host_busy())
         while not self._halt.is_set():
             self.samples.append((time.time(), self.snapshot()))
             self._halt.wait(self.every)
@@ -74,6 +82,7 @@ class Sampler(threading.Thread):
         self._halt.set()
         self.join(10)
         self.samples.append((time.time(), self.snapshot()))
+        self.host.append(host_busy())
         return self.figures()
 
     def figures(self):
@@ -108,6 +117,7 @@ class Sampler(threading.Thread):
             "peak_rss": max(rss),
             "hub_peak_rss": max(hub_rss),
             "samples": len(self.samples),
+            "host_busy": self.host[-1] - self.host[0],
         }
 
 

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import math
+import resource
 import os
 import shlex
 import threading
@@ -132,7 +133,9 @@ def _pct(values, p):
 
 
 def make_participants(c, run, n):
-    names = [f"w{run}-{i:02d}" for i in range(1, n + 1)]
+    # New names in every rehearsal: each starts as a first login (no account, no clone).
+    stamp = time.strftime("%H%M%S")
+    names = [f"w{stamp}r{run}-{i:02d}" for i in range(1, n + 1)]
     out = c.hubcfg("users", "add", *names, "--generate-passwords").stdout
     rows = {r["name"]: r["password"] for r in csv.DictReader(io.StringIO(out))}
     expect(sorted(rows) == sorted(names), f"users add --generate-passwords printed {sorted(rows)[:5]}…")
@@ -145,6 +148,7 @@ def one_run(c, run, opts, repo_url):
     sampler = procstat.Sampler(leader) if leader else None
     load_before = procstat.loadavg()
     start = threading.Event()
+    driver_cpu = _own_cpu()
     with ThreadPoolExecutor(len(people)) as pool:
         futures = [pool.submit(p.run, start) for p in people]
         time.sleep(1)  # every thread waits at the start line (not a readiness wait: an equal start)
@@ -155,6 +159,7 @@ def one_run(c, run, opts, repo_url):
         for f in futures:
             f.result()
     wall = time.time() - t
+    driver_cpu = _own_cpu() - driver_cpu
     usage = sampler.stop() if sampler else None
     stopped = _stop_all(people)
     phases = {}
@@ -162,12 +167,21 @@ def one_run(c, run, opts, repo_url):
         times = [p.at[ph] for p in people if ph in p.at]
         if times:
             phases[ph] = {"n": len(times), "p50": _pct(times, 50), "p95": _pct(times, 95), "max": max(times)}
+    alone = [p.at["spawn ready"] - p.at["login"] for p in people if "spawn ready" in p.at]
+    if alone:  # the spawn alone, against Spawner.start_timeout + http_timeout
+        phases["spawn alone"] = {"n": len(alone), "p50": _pct(alone, 50), "p95": _pct(alone, 95), "max": max(alone)}
     failures = [{"name": p.name, "phase": p.error[0], "reason": p.error[1]} for p in people if p.error]
     return {
         "run": run, "participants": opts.participants, "pull": bool(repo_url), "wall": wall,
         "load_before": load_before, "load_after": procstat.loadavg(), "phases": phases,
-        "failures": failures, "usage": usage, "stopped_in": stopped,
+        "failures": failures, "usage": usage, "stopped_in": stopped, "driver_cpu": driver_cpu,
     }
+
+
+def _own_cpu():
+    """CPU-seconds of this load driver (it shares the machine's cores)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _stop_all(people):
@@ -190,7 +204,7 @@ def print_run(r, out=print):
     out(f"run {r['run']}: {r['participants']} participants at once, {pull}; load average before {r['load_before']}, "
         f"after {r['load_after']} (host, {procstat.host_cores()} cores); all done in {r['wall']:.1f}s")
     out(f"  {'phase (s since start)':<24}{'ok':>5}{'p50':>8}{'p95':>8}{'max':>8}")
-    for ph in PHASES:
+    for ph in (*PHASES, "spawn alone"):
         f = r["phases"].get(ph)
         if f:
             out(f"  {ph:<24}{f['n']:>5}{f['p50']:>8.1f}{f['p95']:>8.1f}{f['max']:>8.1f}")
@@ -206,7 +220,9 @@ def print_run(r, out=print):
             f"{u['cpu_total']:.1f} CPU-s, {u['cores_busy_mean']:.2f} cores busy on average, {u['cores_busy_peak']:.2f} at peak (1 s)")
         roles = ", ".join(f"{k} {v:.1f}" for k, v in sorted(u["cpu_by_role"].items(), key=lambda kv: -kv[1]) if v >= 0.05)
         out(f"  CPU-s by process: {roles}; per participant {u['cpu_total'] / max(1, r['participants']):.2f} CPU-s")
-    out(f"  (servers stopped afterwards in {r['stopped_in']:.0f}s)")
+    other = f"; the rest of the host {u['host_busy'] - u['cpu_total'] - r['driver_cpu']:.1f}" if u and "host_busy" in u else ""
+    out(f"  CPU-s elsewhere on the same cores: this load driver {r.get('driver_cpu', 0):.1f}{other}; "
+        f"servers stopped afterwards in {r['stopped_in']:.0f}s")
 
 
 def rehearse(c, opts):
