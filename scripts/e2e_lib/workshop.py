@@ -39,7 +39,10 @@ def options(words):
     ap.add_argument("--no-pull", action="store_true")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=300, help="seconds one participant may take in all")
-    return ap.parse_args(words)
+    opts = ap.parse_args(words)
+    if min(opts.participants, opts.runs, opts.timeout) < 1:
+        ap.error("--participants, --runs and --timeout must be at least 1")
+    return opts
 
 
 def _events(resp):
