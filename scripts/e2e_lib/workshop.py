@@ -141,7 +141,8 @@ def make_participants(c, run, n):
     names = [f"w{stamp}r{run}-{i:02d}" for i in range(1, n + 1)]
     out = c.hubcfg("users", "add", *names, "--generate-passwords").stdout
     rows = {r["name"]: r["password"] for r in csv.DictReader(io.StringIO(out))}
-    expect(sorted(rows) == sorted(names), f"users add --generate-passwords printed {sorted(rows)[:5]}…")
+    if sorted(rows) != sorted(names):  # setup, not the claim: E2E_BREAK leaves it alone
+        raise CheckFailed(f"users add --generate-passwords printed {sorted(rows)[:5]}…")
     return [(name, rows[name]) for name in names]
 
 
