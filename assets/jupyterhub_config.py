@@ -17,7 +17,7 @@ import re
 import sys
 
 from systemdspawner import SystemdSpawner
-from traitlets import Dict, Integer, Unicode
+from traitlets import Bool, Dict, Float, Integer, Unicode
 
 HUB_CONFIG_VERSION = 1
 
@@ -138,6 +138,20 @@ class HubcfgSpawner(SystemdSpawner):
     ensure_user_timeout = Integer(
         120, help="Seconds to wait for `hubcfg ensure-user`"
     ).tag(config=True)
+    ready_check_interval = Float(
+        0,
+        help="Seconds between checks, after the unit started, that the "
+        "server's port accepts connections (up to http_timeout); start() "
+        "returns once it does, so the hub's own check, whose pauses grow to "
+        "5 s, finds the server up at once. 0: no check",
+    ).tag(config=True)
+    kernel_ipc = Bool(
+        False,
+        help="Kernels talk to their server over unix sockets in the unit's "
+        "runtime directory (/run/UNIT/jupyter) instead of TCP ports on "
+        "127.0.0.1, so two servers starting kernels at the same moment "
+        "cannot pick the same free port",
+    ).tag(config=True)
 
     def extra_groups(self):
         return sorted(
@@ -197,7 +211,42 @@ class HubcfgSpawner(SystemdSpawner):
         self.username_template = unix_name
         self.unit_name = unix_name
         self.disable_user_sudo = not self.user.admin
-        return await super().start()
+        if self.kernel_ipc:
+            self.use_kernel_ipc(unix_name)
+        ip, port = await super().start()
+        if self.ready_check_interval > 0:
+            await self.wait_until_listening(ip, port)
+        return ip, port
+
+    def use_kernel_ipc(self, unix_name):
+        # SystemdSpawner gives the unit RuntimeDirectory=<unit name> (its
+        # environment file is there), owned by the user, mode 700: short
+        # enough for a socket path (108 bytes) with any unix name.
+        self.environment = {
+            **self.environment,
+            "JUPYTER_RUNTIME_DIR": f"/run/{unix_name}/jupyter",
+        }
+        if "--KernelManager.transport=ipc" not in self.args:
+            self.args = [*self.args, "--KernelManager.transport=ipc"]
+
+    async def wait_until_listening(self, ip, port):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.http_timeout
+        next_poll = loop.time() + 2
+        while loop.time() < deadline:
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(ip, port), 2
+                )
+            except (OSError, asyncio.TimeoutError):
+                if loop.time() >= next_poll:
+                    if await self.poll() is not None:
+                        return  # it stopped: the hub reports that
+                    next_poll = loop.time() + 2
+                await asyncio.sleep(self.ready_check_interval)
+                continue
+            writer.close()
+            return
 
 
 def configure(c, path=None):

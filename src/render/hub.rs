@@ -29,6 +29,10 @@ pub const FORMAT_VERSION: u64 = 1;
 pub const HUB_IP: &str = "127.0.0.1";
 pub const HUB_PORT: u16 = 15001;
 pub const CULLER_SERVICE: &str = "cull-idle";
+/// Seconds a server may take to start, and then to answer HTTP.
+pub const SPAWN_TIMEOUT_S: u64 = 120;
+/// Seconds between the spawner's checks that a started server listens.
+pub const READY_CHECK_INTERVAL_S: f64 = 0.1;
 /// The service whose token `hubcfg` itself uses (`Paths::hub_token`).
 pub const HUBCFG_SERVICE: &str = "hubcfg";
 
@@ -190,6 +194,11 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
         DefaultApp::Classic => "/tree",
     };
     set("Spawner", "default_url", default_url.into());
+    // A room logging in at once keeps a 2-core machine busy: 50 at once, a
+    // server took up to 62 s from its start to answering, against
+    // JupyterHub's 60 s (start) and 30 s (HTTP) defaults.
+    set("Spawner", "start_timeout", Trait::Int(SPAWN_TIMEOUT_S));
+    set("Spawner", "http_timeout", Trait::Int(SPAWN_TIMEOUT_S));
     if let Some(mem) = &eff.limits.memory {
         set("Spawner", "mem_limit", Trait::Memory(mem.clone()));
     }
@@ -234,6 +243,18 @@ pub fn hub_config(eff: &Effective, paths: &Paths) -> Result<HubConfig> {
         "extra_user_groups",
         Trait::Groups(users.extra_user_groups.clone()),
     );
+    // The hub's own check that a started server answers pauses up to 5 s
+    // between tries; the spawner's check every 0.1 s finds it up at once
+    // (a TCP connect: no load on the server).
+    set(
+        "HubcfgSpawner",
+        "ready_check_interval",
+        Trait::Float(READY_CHECK_INTERVAL_S),
+    );
+    // Kernels on unix sockets: with TCP, servers starting kernels at the same
+    // moment can pick the same free port, and the kernel dies (2 of 20 in a
+    // rehearsal).
+    set("HubcfgSpawner", "kernel_ipc", true.into());
 
     // The proxy: Traefik runs as its own service; the hub only edits routes.
     let api = traefik::api(eff, paths)?;

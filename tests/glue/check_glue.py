@@ -16,6 +16,7 @@ tests/fixtures/user_names.json. Exit status 0 means every check passed.
 import asyncio
 import json
 import os
+import socket
 import sys
 import tempfile
 import types
@@ -104,6 +105,12 @@ def check_traits(config, rendered):
             check(got == want, f"{where} == {want!r} (got {got!r})")
 
 
+# A port that accepts connections: what the fake SystemdSpawner.start
+# returns, so the glue's ready check passes at once.
+LISTENING = socket.create_server(("127.0.0.1", 0))
+PORT = LISTENING.getsockname()[1]
+
+
 def fake_hubcfg(directory, body):
     path = os.path.join(directory, "hubcfg")
     with open(path, "w") as f:
@@ -128,7 +135,7 @@ def check_spawner(config, tmp):
 
     async def fake_super_start(self):
         calls.append((self.username_template, self.unit_name, self.disable_user_sudo))
-        return ("127.0.0.1", 12345)
+        return ("127.0.0.1", PORT)
 
     original = SystemdSpawner.start
     SystemdSpawner.start = fake_super_start
@@ -158,12 +165,18 @@ def check_spawner(config, tmp):
         )
         check(not os.path.exists(marker), "the hub user name never reaches a shell")
         check(
-            result == ("127.0.0.1", 12345),
+            result == ("127.0.0.1", PORT),
             "start() returns SystemdSpawner.start's result",
         )
         check(
             calls == [("jupyter-mapped", "jupyter-mapped", False)],
             f"admin runs as the mapped unix name with sudo allowed: {calls!r}",
+        )
+        asyncio.run(sp.start())  # a second start adds nothing twice
+        check(
+            sp.args.count("--KernelManager.transport=ipc") == 1
+            and sp.environment.get("JUPYTER_RUNTIME_DIR") == "/run/jupyter-mapped/jupyter",
+            f"kernels on unix sockets in the unit's runtime directory: {sp.args!r} {sp.environment!r}",
         )
 
         calls.clear()
@@ -200,6 +213,42 @@ def check_spawner(config, tmp):
         )
     finally:
         SystemdSpawner.start = original
+
+
+def check_ready_wait(config):
+    """start() returns once the port accepts connections, or when the unit
+    stopped; with ready_check_interval 0 at once."""
+    cls = JupyterHub(config=config).spawner_class
+    check(cls(user=fake_user("x", False), config=config).ready_check_interval > 0, "the ready check is on")
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    sp = cls(user=fake_user("dave", False), config=config)
+    polls = []
+
+    async def poll():
+        polls.append(1)
+        return None if len(polls) < 2 else 1  # running, then stopped
+
+    async def later_listening():
+        await asyncio.sleep(0.5)
+        return socket.create_server(("127.0.0.1", port))
+
+    async def run():
+        sp.poll = poll
+        listen = asyncio.ensure_future(later_listening())
+        t = asyncio.get_running_loop().time()
+        await sp.wait_until_listening("127.0.0.1", port)
+        waited = asyncio.get_running_loop().time() - t
+        (await listen).close()
+        check(0.4 < waited < 2 and not polls, f"waited until the port listened ({waited:.2f}s, polls {len(polls)})")
+        polls.clear()
+        t = asyncio.get_running_loop().time()
+        await sp.wait_until_listening("127.0.0.1", port)  # never listens; the unit stops
+        waited = asyncio.get_running_loop().time() - t
+        check(len(polls) == 2 and waited < 6, f"gave up when the unit stopped ({waited:.1f}s, polls {len(polls)})")
+
+    asyncio.run(run())
 
 
 def load_glue_module(glue_py):
@@ -241,7 +290,7 @@ def check_account_names(glue_py, config, tmp):
 
     async def fake_super_start(self):
         calls.append((self.username_template, self.unit_name))
-        return ("127.0.0.1", 12345)
+        return ("127.0.0.1", PORT)
 
     answer = os.path.join(tmp, "answer")
     script = fake_hubcfg(tmp, f"cat '{answer}'")
@@ -378,6 +427,7 @@ def main():
         check_spawner(config, tmp)
     with tempfile.TemporaryDirectory() as tmp:
         check_account_names(glue_py, config, tmp)
+    check_ready_wait(config)
     with tempfile.TemporaryDirectory() as tmp:
         check_config_d(glue_py, rendered, tmp)
     with tempfile.TemporaryDirectory() as tmp:
