@@ -8,7 +8,7 @@ use crate::effective::Effective;
 use crate::error::{Error, Result};
 use crate::tls_probe::ServedCert;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 const EVERY: Duration = Duration::from_secs(1);
@@ -106,11 +106,7 @@ pub fn wait_and_report(
     let probe = || crate::tls_probe::served_cert(addr, domain, HANDSHAKE_TIMEOUT);
     let log = || services.current_run_log(crate::reload::PROXY_UNIT);
     let outcome = wait(domain, &probe, &log, TIMEOUT, EVERY);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    report(domain, outcome, now)
+    report(domain, outcome, crate::clock::unix_seconds() as i64)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod acme_diagnosis;
 pub mod acme_wait;
 pub mod backup;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod download;

@@ -95,12 +95,7 @@ impl Writer {
         h.set_mode(mode);
         let _ = h.set_username(owner);
         let _ = h.set_groupname(group);
-        h.set_mtime(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-        );
+        h.set_mtime(crate::clock::unix_seconds());
         h
     }
 

@@ -53,13 +53,6 @@ pub fn default_name(now: i64) -> String {
     format!("hubcfg-backup-{stamp}.tar.gz")
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 pub fn run(paths: &Paths, opts: &Opts, say: &dyn Reporter) -> Result<()> {
     if !paths.config_toml().is_file() && !paths.state_dir().is_dir() {
         return Err(Error::new(format!(
@@ -70,7 +63,7 @@ pub fn run(paths: &Paths, opts: &Opts, say: &dyn Reporter) -> Result<()> {
         ))
         .with_hint("give the install's prefix with --prefix"));
     }
-    let created = now();
+    let created = crate::clock::unix_seconds() as i64;
     let out = opts
         .out
         .clone()

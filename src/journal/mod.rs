@@ -194,7 +194,9 @@ impl Journal {
             .to_string_lossy()
             .trim_start_matches('/')
             .replace('/', "_");
-        let saved = self.saved_dir.join(format!("{}-{name}", now()));
+        let saved = self
+            .saved_dir
+            .join(format!("{}-{name}", crate::clock::unix_seconds()));
         crate::fsutil::write_atomic(&saved, &bytes, 0o600)
             .context(|| format!("saving a copy of {}", path.display()))?;
         Ok(Some(Before::File {
@@ -216,7 +218,7 @@ impl Journal {
         }
         let entry = Entry {
             v: VERSION,
-            at: now(),
+            at: crate::clock::unix_seconds(),
             by: self.by.clone(),
             change,
             note: note.map(String::from),
@@ -281,13 +283,6 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Entry>, (usize, String)> {
         }
     }
     Ok(out)
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

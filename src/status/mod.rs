@@ -17,10 +17,7 @@ use crate::paths::Paths;
 use crate::systemd::Systemctl;
 
 pub fn run(paths: &Paths, json: bool) -> Result<()> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::clock::unix_seconds() as i64;
     let facts = gather::gather(paths, &Systemctl, now);
     let judgement = report::judge(&facts);
     if json {

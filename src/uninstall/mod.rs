@@ -132,10 +132,9 @@ fn offer_backup(paths: &Paths) -> Result<()> {
         .into_iter()
         .find(|d| d.is_dir() && !d.starts_with(&paths.prefix))
         .unwrap_or(Path::new("/"));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let out = dir.join(crate::backup::create::default_name(now));
+    let out = dir.join(crate::backup::create::default_name(
+        crate::clock::unix_seconds() as i64,
+    ));
     let say = crate::config::output::Lines {
         verbosity: crate::report::Verbosity::Normal,
     };
