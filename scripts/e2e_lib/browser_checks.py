@@ -97,6 +97,7 @@ def browser_lab(c):
     expect("/lab" in urlparse(facts["launcher_url"]).path, f"the launcher drew at {facts['launcher_url']}, not under /lab")
     expect(facts["output"] == "20", f"the cell 5 * 4 showed {facts['output']!r}, not 20")
     print(f"    the cell 5 * 4 showed {facts['output']} (runs issued: {facts['run_attempts']})")
+    expect(facts["news_prompts"] == 0, "JupyterLab asks about official Jupyter news (user/share/jupyter/lab/settings/overrides.json)")
     expect("/hub/log" in facts["after_logout_url"], f"Log Out ended at {facts['after_logout_url']}")
     expect("/hub/login" in facts["home_after_logout_url"], f"after logging out, /hub/home opened {facts['home_after_logout_url']}")
 

@@ -56,6 +56,8 @@ async function lab(page, req, facts) {
   facts.launcher_url = page.url();
   await page.locator('.jp-LauncherCard[data-category="Notebook"]').first().click();
   facts.output = await runCell(page, req.code, facts);
+  // Before overrides.json turned it off, this toast was up by now.
+  facts.news_prompts = await page.getByText("official Jupyter news").count();
   await page.screenshot({ path: path.join(req.artifacts, "jupyterlab.png") });
   await Promise.all([page.waitForURL(/\/hub\/(login|logout)/, { timeout: UI_MS }), menu(page, "File", "Log Out")]);
   await page.locator("#username_input").waitFor({ timeout: UI_MS });

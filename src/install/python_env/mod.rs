@@ -17,6 +17,7 @@
 
 mod envs;
 mod hub;
+mod lab_settings;
 pub mod package;
 mod permissions;
 mod user;

@@ -57,6 +57,10 @@ pub enum UserEnvAction {
     Requirements {
         url: String,
     },
+    /// `overrides.json`'s new text (`lab_settings`).
+    LabSettings {
+        text: String,
+    },
     FixPermissions {
         wrong: usize,
     },
@@ -75,6 +79,9 @@ impl fmt::Display for UserEnvAction {
             }
             UserEnvAction::Packages(p) => p.fmt(f),
             UserEnvAction::Requirements { url } => write!(f, "install the requirements at {url}"),
+            UserEnvAction::LabSettings { .. } => f.write_str(
+                "turn off JupyterLab's news prompt and update checks (user/share/jupyter/lab/settings/overrides.json)",
+            ),
             UserEnvAction::FixPermissions { wrong } => write!(
                 f,
                 "fix owner/permissions of {wrong} paths under user/ (readable by all, writable by root only)"
@@ -187,6 +194,9 @@ impl Step for UserEnv {
         if let Some(url) = &ctx.args.user_requirements_txt_url {
             plan.push(UserEnvAction::Requirements { url: url.clone() });
         }
+        if let Some(text) = super::lab_settings::planned_text(&env.dir)? {
+            plan.push(UserEnvAction::LabSettings { text });
+        }
         let wrong = permission_fixes(&env.dir, self.owner)?;
         if wrong > 0 {
             plan.push(UserEnvAction::FixPermissions { wrong });
@@ -216,6 +226,8 @@ impl Step for UserEnv {
 pub struct Filled {
     pub changed: usize,
     pub fixed_permissions: usize,
+    /// overrides.json was written.
+    pub lab_settings: bool,
     pub warnings: Vec<String>,
 }
 
@@ -252,6 +264,10 @@ impl UserEnv {
                     filled.changed += n;
                     filled.warnings.extend(warning);
                 }
+                UserEnvAction::LabSettings { text } => {
+                    super::lab_settings::write(&env.dir, text)?;
+                    filled.lab_settings = true;
+                }
                 // Done below, last, for everything the actions above wrote.
                 UserEnvAction::FixPermissions { .. } => {}
                 UserEnvAction::InstallMiniforge(_) | UserEnvAction::CreateVenv { .. } => {}
@@ -270,13 +286,21 @@ impl UserEnv {
         } else {
             packages_outcome(changed, "user")
         };
+        let mut also = vec![];
+        if filled.lab_settings {
+            also.push("turned off JupyterLab's news prompt".to_string());
+        }
         if filled.fixed_permissions > 0 {
+            also.push(format!(
+                "fixed permissions of {} paths",
+                filled.fixed_permissions
+            ));
+        }
+        for more in also {
             outcome.changed = true;
             if let Some(s) = outcome.summary.as_mut() {
-                s.push_str(&format!(
-                    "; fixed permissions of {} paths",
-                    filled.fixed_permissions
-                ));
+                s.push_str("; ");
+                s.push_str(&more);
             }
         }
         outcome.warnings = filled.warnings;
