@@ -34,6 +34,29 @@ pub enum Kind {
     GroupMap,
 }
 
+impl Kind {
+    /// Is a value of this kind a single string (so a command-line value
+    /// or a YAML number is taken as its text)?
+    pub fn is_text(&self) -> bool {
+        match self {
+            Kind::String
+            | Kind::Memory
+            | Kind::ListenAddress
+            | Kind::Email
+            | Kind::OneOf(_)
+            | Kind::UrlPath
+            | Kind::Url
+            | Kind::FilePath => true,
+            Kind::Bool
+            | Kind::Int { .. }
+            | Kind::Number { .. }
+            | Kind::StringList
+            | Kind::HostnameList
+            | Kind::GroupMap => false,
+        }
+    }
+}
+
 /// A key's default. `None` means "not set" (null in the effective config).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Default {

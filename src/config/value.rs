@@ -113,14 +113,10 @@ fn by_kind(raw: &str, kind: Kind) -> Result<Value, String> {
             .or_else(|| parse_float(raw).map(Value::from))
             .ok_or_else(|| format!("expects a number, not `{raw}`")),
         Kind::StringList | Kind::HostnameList | Kind::GroupMap => Err(list_hint()),
-        Kind::String
-        | Kind::Memory
-        | Kind::ListenAddress
-        | Kind::Email
-        | Kind::OneOf(_)
-        | Kind::UrlPath
-        | Kind::Url
-        | Kind::FilePath => Ok(Value::from(raw)),
+        text => {
+            debug_assert!(text.is_text());
+            Ok(Value::from(raw))
+        }
     }
 }
 

@@ -47,17 +47,7 @@ pub fn to_kind(kind: Kind, v: &Json) -> Result<Coerced, String> {
         },
         (Kind::StringList | Kind::HostnameList, _) => to_string_list(v),
         (Kind::Memory, Json::Number(n)) if n.as_u64().is_some() => Ok((v.clone(), None)),
-        (
-            Kind::String
-            | Kind::Memory
-            | Kind::ListenAddress
-            | Kind::Email
-            | Kind::OneOf(_)
-            | Kind::UrlPath
-            | Kind::Url
-            | Kind::FilePath,
-            Json::Number(n),
-        ) => Ok((
+        (kind, Json::Number(n)) if kind.is_text() => Ok((
             Json::from(n.to_string()),
             Some(format!("the number {n} became the string \"{n}\"")),
         )),
