@@ -186,8 +186,9 @@ impl Installer {
         match &self.tool {
             Tool::Pip { index_url } => {
                 let mut c = pip(python, &[sub]);
+                // In pip's environment, not its argv: see translate's UV_INDEX_URL.
                 if let (Some(url), "install") = (index_url, sub) {
-                    c.args(["--index-url", url]);
+                    c.env("PIP_INDEX_URL", url);
                 }
                 c
             }

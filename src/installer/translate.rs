@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 /// What a `uv pip install` run gets so it behaves as pip would here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UvSettings {
-    /// Command-line arguments (`--index-url URL`, `--no-index`, …).
+    /// Command-line arguments (`--no-index`, `--find-links DIR`, …).
     pub args: Vec<String>,
-    /// Environment variables (`SSL_CERT_FILE`, `UV_HTTP_TIMEOUT`, …).
+    /// Environment variables (`UV_INDEX_URL`, `SSL_CERT_FILE`, …).
     pub env: Vec<(String, String)>,
 }
 
@@ -118,9 +118,26 @@ impl Wanted {
                 }
             }
         };
-        let index_url = index_url_flag.map(str::to_string).or(self.index_url);
-        push_each("--index-url", index_url.as_slice());
-        push_each("--extra-index-url", &self.extra_index_urls);
+        let mut env: Vec<(String, String)> = self
+            .env
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        // Index URLs may hold credentials: in uv's environment, which only
+        // root can read, rather than in argv, which every user on the
+        // machine sees in `ps`.
+        if let Some(url) = index_url_flag.map(str::to_string).or(self.index_url) {
+            env.push(("UV_INDEX_URL".into(), url));
+        }
+        let mut extra: Vec<&str> = vec![];
+        for url in &self.extra_index_urls {
+            if !extra.contains(&url.as_str()) {
+                extra.push(url);
+            }
+        }
+        if !extra.is_empty() {
+            env.push(("UV_EXTRA_INDEX_URL".into(), extra.join(" ")));
+        }
         if !self.extra_index_urls.is_empty() {
             // pip takes the best version across all indexes; uv by default
             // takes the first index that has the package at all.
@@ -134,11 +151,6 @@ impl Wanted {
         if self.no_cache {
             args.push("--no-cache".into());
         }
-        let env = self
-            .env
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
         UvSettings { args, env }
     }
 }

@@ -64,12 +64,6 @@ install.progress-bar='off'
     let settings = parse_config_list(listing).unwrap();
     let expected = UvSettings {
         args: strings(&[
-            "--index-url",
-            "https://mirror/simple",
-            "--extra-index-url",
-            "https://extra1/simple",
-            "--extra-index-url",
-            "https://extra2/simple",
             "--index-strategy",
             "unsafe-best-match",
             "--find-links",
@@ -91,6 +85,11 @@ install.progress-bar='off'
             ("SSL_CLIENT_CERT", "/etc/ssl/me.pem"),
             ("UV_HTTP_RETRIES", "3"),
             ("UV_HTTP_TIMEOUT", "60"),
+            ("UV_INDEX_URL", "https://mirror/simple"),
+            (
+                "UV_EXTRA_INDEX_URL",
+                "https://extra1/simple https://extra2/simple",
+            ),
         ]),
     };
     assert_eq!(translate(&settings, None), Translation::Uv(expected));
@@ -115,45 +114,38 @@ fn no_settings_is_uv_as_it_is() {
 }
 
 #[test]
-fn the_index_url_flag_wins_over_pips() {
+fn the_index_url_flag_wins_over_pips_and_no_index_url_is_in_argv() {
+    let index = |t: Translation| match t {
+        Translation::Uv(uv) => {
+            assert!(!uv.args.iter().any(|a| a.contains("index-url")), "{uv:?}");
+            uv.env
+        }
+        Translation::Pip { reason } => panic!("{reason}"),
+    };
     let pips = [from_env("index-url", "https://pips/simple")];
-    assert_eq!(
-        args(&pips),
-        strings(&["--index-url", "https://pips/simple"])
-    );
-    let Translation::Uv(flagged) = translate(&pips, Some("https://flag/simple")) else {
-        panic!()
-    };
-    assert_eq!(
-        flagged.args,
-        strings(&["--index-url", "https://flag/simple"])
-    );
-    let Translation::Uv(only_flag) = translate(&[], Some("https://flag/simple")) else {
-        panic!()
-    };
-    assert_eq!(
-        only_flag.args,
-        strings(&["--index-url", "https://flag/simple"])
-    );
+    let url = |u: &str| pairs(&[("UV_INDEX_URL", u)]);
+    assert_eq!(index(translate(&pips, None)), url("https://pips/simple"));
+    let flag = Some("https://flag/simple");
+    assert_eq!(index(translate(&pips, flag)), url("https://flag/simple"));
+    assert_eq!(index(translate(&[], flag)), url("https://flag/simple"));
 }
 
 #[test]
-fn extra_index_urls_each_with_pips_best_match_strategy() {
+fn extra_index_urls_in_one_variable_with_pips_best_match_strategy() {
+    let extra = [from_env(
+        "extra-index-url",
+        " https://a/simple\thttps://b/simple https://a/simple ",
+    )];
     assert_eq!(
-        args(&[from_env(
-            "extra-index-url",
-            " https://a/simple\thttps://b/simple "
-        )]),
-        strings(&[
-            "--extra-index-url",
-            "https://a/simple",
-            "--extra-index-url",
-            "https://b/simple",
-            "--index-strategy",
-            "unsafe-best-match",
-        ])
+        args(&extra),
+        strings(&["--index-strategy", "unsafe-best-match"])
+    );
+    assert_eq!(
+        env(&extra),
+        pairs(&[("UV_EXTRA_INDEX_URL", "https://a/simple https://b/simple")])
     );
     assert_eq!(args(&[from_env("extra-index-url", "  ")]), strings(&[]));
+    assert_eq!(env(&[from_env("extra-index-url", "  ")]), pairs(&[]));
 }
 
 #[test]
