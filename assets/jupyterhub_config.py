@@ -10,12 +10,16 @@ config/jupyterhub_config.d/ or in config.toml (`tljh-config set ...`).
 """
 
 import asyncio
+import dbm
 import glob
 import json
 import os
 import re
 import sys
+import threading
 
+import bcrypt
+from firstuseauthenticator import FirstUseAuthenticator
 from systemdspawner import SystemdSpawner
 from traitlets import Bool, Dict, Float, Integer, Unicode
 
@@ -249,12 +253,81 @@ class HubcfgSpawner(SystemdSpawner):
             return
 
 
+class HubcfgFirstUseAuthenticator(FirstUseAuthenticator):
+    """FirstUseAuthenticator with its bcrypt work off the hub's event loop.
+
+    FirstUse hashes on the loop, so a room logging in at once waits in one
+    queue (about 0.25 s each) and every other request waits behind it. Here
+    the hub's database is still read on the loop (its session is not
+    thread-safe), the password store is opened under a lock (gdbm allows
+    one writer), and only bcrypt (which releases the GIL) runs in threads.
+    Same rules and messages as FirstUse; configured as FirstUseAuthenticator.
+    """
+
+    _store_lock = threading.Lock()
+
+    def _stored_hash(self, username):
+        with self._store_lock, dbm.open(self.dbm_path, "c", 0o600) as db:
+            return db.get(username.encode("utf8"), None)
+
+    def _store_hash_if_none(self, username, hashed):
+        """Stores `hashed` unless a hash appeared meanwhile; returns the kept one."""
+        key = username.encode("utf8")
+        with self._store_lock, dbm.open(self.dbm_path, "c", 0o600) as db:
+            if key not in db:
+                db[key] = hashed
+            return db[key]
+
+    async def authenticate(self, handler, data):
+        username = self.normalize_username(data["username"])
+        password = data["password"].encode("utf8")
+        if not self.create_users and not self._user_exists(username):
+            return None
+        stored = await asyncio.to_thread(self._stored_hash, username)
+        if stored is None:
+            if not self._validate_password(data["password"]):
+                handler.custom_login_error = (
+                    "Password too short! Please choose a password at least "
+                    f"{self.min_password_length} characters long."
+                )
+                self.log.error(handler.custom_login_error)
+                return None
+            hashed = await asyncio.to_thread(bcrypt.hashpw, password, bcrypt.gensalt())
+            stored = await asyncio.to_thread(self._store_hash_if_none, username, hashed)
+            if stored == hashed:
+                return username
+        ok = await asyncio.to_thread(bcrypt.checkpw, password, stored)
+        return username if ok else None
+
+    # FirstUse's own writers of the store, kept off it while a login thread has it.
+    def reset_password(self, username, new_password):
+        with self._store_lock:
+            return super().reset_password(username, new_password)
+
+    def delete_user(self, user):
+        with self._store_lock:
+            return super().delete_user(user)
+
+
+FIRST_USE_NAMES = {
+    "firstuseauthenticator.FirstUseAuthenticator",
+    "firstuseauthenticator:FirstUseAuthenticator",
+    "firstuseauthenticator",
+    "firstuse",
+}
+
+
 def configure(c, path=None):
     """Apply the rendered settings to `c`; returns them."""
     hub = load_hub_config(path or hub_config_path())
     apply_traits(c, hub["traits"])
     apply_service_tokens(c, hub.get("service_token_files", {}))
     c.JupyterHub.spawner_class = HubcfgSpawner
+    # Same list as hubcfg's firstuse::is_first_use; FirstUseAuthenticator's
+    # settings apply to the subclass.
+    auth = c.JupyterHub.authenticator_class
+    if isinstance(auth, str) and auth in FIRST_USE_NAMES:
+        c.JupyterHub.authenticator_class = HubcfgFirstUseAuthenticator
     return hub
 
 

@@ -24,6 +24,7 @@ import warnings
 
 warnings.simplefilter("ignore")
 
+from check_first_use import check_first_use  # noqa: E402
 from jupyterhub.app import JupyterHub  # noqa: E402
 from systemdspawner import SystemdSpawner  # noqa: E402
 
@@ -102,6 +103,10 @@ def check_traits(config, rendered):
                 check(False, f"{where} = {expected!r} is accepted ({e})")
                 continue
             got = getattr(obj, name)
+            if where == "JupyterHub.authenticator_class" and got.__name__ == "HubcfgFirstUseAuthenticator":
+                # the glue's FirstUse subclass (check_first_use.py)
+                check(issubclass(got, want), f"{where}: {got.__name__} is a {want.__name__}")
+                continue
             check(got == want, f"{where} == {want!r} (got {got!r})")
 
 
@@ -435,6 +440,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_bad_json(glue_py, tmp)
     check_config_path(glue_py)
+    with tempfile.TemporaryDirectory() as tmp:
+        check_first_use(config, tmp, check)
     if FAILURES:
         print(f"\n{len(FAILURES)} check(s) failed", file=sys.stderr)
         sys.exit(1)
