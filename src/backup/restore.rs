@@ -141,7 +141,7 @@ fn read_member(v: &Verified, member: &str) -> Option<String> {
 /// config/, state/ and the certificate files, each replaced atomically.
 /// A restored database loses the old one's journal files (a stale WAL
 /// would be applied to it); password-store files the archive lacks go.
-fn place(v: &Verified, paths: &Paths) -> Result<usize> {
+pub(super) fn place(v: &Verified, paths: &Paths) -> Result<usize> {
     let state = paths.state_dir();
     if v.manifest
         .member(&format!("{}/{}", manifest::STATE, super::create::HUB_DB))
@@ -204,13 +204,21 @@ fn place(v: &Verified, paths: &Paths) -> Result<usize> {
         }
     }
     crate::fsutil::ensure_dir(&state, 0o700).context(|| format!("creating {}", state.display()))?;
+    // Certificates outside the prefix are journaled like bootstrap's files,
+    // so uninstall puts back what was there before (or removes them).
+    let journal = crate::journal::Journal::of(paths, "restore");
     for t in &v.manifest.tls_files {
         let dest = Path::new(&t.path);
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir).context(|| format!("creating {}", dir.display()))?;
-        }
+        let before = match dest.starts_with(&paths.prefix) {
+            true => None,
+            false => journal.before(dest)?,
+        };
         let mode = v.manifest.member(&t.member).map_or(0o600, |m| m.mode);
         put(v, &t.member, dest, mode)?;
+        if let Some(before) = before {
+            let path = dest.to_path_buf();
+            journal.record(crate::journal::Change::File { path, before })?;
+        }
         count += 1;
     }
     Ok(count)
@@ -254,3 +262,7 @@ fn restore_accounts(v: &Verified, paths: &Paths, ui: &dyn Reporter) -> Result<()
     ));
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "restore_tests.rs"]
+mod tests;
