@@ -139,3 +139,24 @@ def hub_token_is_private(c):
         expect(p.stdout.strip() == "0", f"the token is in {where}")
     p = c.sh(f"journalctl -u jupyterhub --no-pager | grep -c -F -- {shlex.quote(token)}", check=False)
     expect(p.stdout.strip() == "0", "the token is in the hub's journal")
+
+
+@scenario()
+def users_native_password_logs_in(c):
+    """NativeAuthenticator: a user added with a password logs in through the
+    form, a wrong password does not, and a reset replaces the password."""
+    c.hubcfg("set", "auth.type", "nativeauthenticator.NativeAuthenticator")
+    c.reload("hub")
+    try:
+        name, first, second = "e2e-native", "native-pw-e2e-1", "native-pw-e2e-2"
+        c.sh(f"printf '%s\\n' {shlex.quote(first)} | {c.hubcfg_cmd} users add {name} --password -")
+        expect(_logs_in(c, name, first), "the password given to `users add` does not log in with NativeAuthenticator")
+        expect(not _logs_in(c, name, "not-the-password"), "a wrong password logs in with NativeAuthenticator")
+        c.sh(f"printf '%s\\n' {shlex.quote(second)} | {c.hubcfg_cmd} users reset-password {name} --password -")
+        expect(_logs_in(c, name, second), "the reset password does not log in with NativeAuthenticator")
+        expect(not _logs_in(c, name, first), "the old password still logs in after reset-password")
+        print(f"    {name} logged in through /hub/login with NativeAuthenticator, before and after a reset")
+    finally:
+        c.hubcfg("unset", "auth.type")
+        c.reload("hub")
+        c.state["dummy"] = False
