@@ -289,7 +289,13 @@ pub fn apply_recorded(
                     group: group.clone(),
                 })?;
             }
-            UserAction::RemoveMember { user, group } => acc.remove_member(user, group)?,
+            UserAction::RemoveMember { user, group } => {
+                acc.remove_member(user, group)?;
+                record(Change::MemberRemoved {
+                    user: user.clone(),
+                    group: group.clone(),
+                })?;
+            }
         }
     }
     Ok(())

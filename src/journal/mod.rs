@@ -56,6 +56,13 @@ pub enum Change {
         user: String,
         group: String,
     },
+    /// `user` taken out of `group` (an admin no longer one). Same key as
+    /// `MemberAdded`: the first change to a membership says what it was
+    /// before hubcfg, which is what uninstall restores.
+    MemberRemoved {
+        user: String,
+        group: String,
+    },
     /// A directory made for an account that was there before us (a home
     /// that was missing).
     DirCreated {
@@ -103,7 +110,9 @@ impl Change {
             Change::UnitEnabled { unit } => format!("enabled {unit}"),
             Change::GroupCreated { group } => format!("group {group}"),
             Change::UserCreated { user, .. } => format!("user {user}"),
-            Change::MemberAdded { user, group } => format!("member {user} {group}"),
+            Change::MemberAdded { user, group } | Change::MemberRemoved { user, group } => {
+                format!("member {user} {group}")
+            }
             Change::DirCreated { path } => format!("dir {}", path.display()),
             Change::ModeChanged { path, .. } => format!("mode {}", path.display()),
             Change::PackageInstalled { package } => format!("package {package}"),

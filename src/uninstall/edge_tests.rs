@@ -234,3 +234,36 @@ fn remove_all_but_keeps_the_paths_and_their_parents() {
 fn no_backup(_: &Paths) -> Result<()> {
     panic!("no backup was asked for")
 }
+
+#[test]
+fn an_admin_taken_out_of_a_group_that_was_there_is_put_back_and_one_added_is_taken_out() {
+    let w = World::new();
+    // TLJH's groups and admin, there before hubcfg.
+    for g in ["jupyterhub-admins", "jupyterhub-users"] {
+        w.acc.add_group(g).unwrap();
+    }
+    w.acc.add_user("jupyter-ann").unwrap();
+    w.acc
+        .add_member("jupyter-ann", "jupyterhub-admins")
+        .unwrap();
+    w.install();
+    let journal = w.journal();
+    let ensure = |name, admin| {
+        crate::users::ensure_hub_user_recorded(&*w.acc, name, admin, &[], Some(&journal)).unwrap()
+    };
+    ensure("ann", false); // no longer an admin
+    ensure("ann", true); // and one again: the first change is what counts
+    ensure("ann", false);
+    ensure("bo", true); // a new admin
+    let admins = |w: &World| w.acc.group("jupyterhub-admins").unwrap().unwrap().members;
+    assert!(!admins(&w).contains(&"jupyter-ann".to_string()));
+    let lines = w.lines(&ALL);
+    assert!(
+        lines
+            .contains(&"add jupyter-ann to group jupyterhub-admins again, as before hubcfg".into()),
+        "{lines:?}"
+    );
+    w.uninstall(&ALL);
+    assert!(admins(&w).contains(&"jupyter-ann".to_string()));
+    assert!(!admins(&w).contains(&"jupyter-bo".to_string()));
+}

@@ -261,17 +261,21 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
                 }
                 None => None,
             },
-            Change::MemberAdded { user, group } => {
+            Change::MemberAdded { user, group } | Change::MemberRemoved { user, group } => {
                 let skip =
                     deleting_groups.contains(group) || deleting_users.contains(user.as_str());
-                let member = m
-                    .accounts
-                    .group(group)?
-                    .is_some_and(|g| g.members.contains(user));
-                (!skip && member).then(|| Undo::RemoveMember {
-                    user: user.clone(),
-                    group: group.clone(),
-                })
+                let was_member = matches!(e.change, Change::MemberRemoved { .. });
+                let (user, group) = (user.clone(), group.clone());
+                match m.accounts.group(&group)? {
+                    Some(g) if !skip && g.members.contains(&user) && !was_member => {
+                        Some(Undo::RemoveMember { user, group })
+                    }
+                    Some(g) if !skip && !g.members.contains(&user) && was_member => m
+                        .accounts
+                        .user(&user)?
+                        .map(|_| Undo::AddMember { user, group }),
+                    _ => None,
+                }
             }
             Change::DirCreated { path } => {
                 if exists(path) {

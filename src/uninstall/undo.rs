@@ -29,6 +29,10 @@ pub enum Undo {
         user: String,
         group: String,
     },
+    AddMember {
+        user: String,
+        group: String,
+    },
     RestoreMode {
         path: PathBuf,
         mode: u32,
@@ -67,6 +71,9 @@ impl std::fmt::Display for Undo {
             ),
             Undo::DaemonReload => f.write_str("systemctl daemon-reload"),
             Undo::RemoveMember { user, group } => write!(f, "remove {user} from group {group}"),
+            Undo::AddMember { user, group } => {
+                write!(f, "add {user} to group {group} again, as before hubcfg")
+            }
             Undo::RestoreMode { path, mode } => {
                 write!(f, "set the mode of {} back to {mode:o}", path.display())
             }
@@ -134,6 +141,7 @@ fn run_one(a: &Undo, m: &super::Machine) -> Result<()> {
         Undo::RestoreLink { path, target } => crate::install::services::replace_link(path, target),
         Undo::DaemonReload => m.services.daemon_reload(),
         Undo::RemoveMember { user, group } => m.accounts.remove_member(user, group),
+        Undo::AddMember { user, group } => m.accounts.add_member(user, group),
         Undo::RestoreMode { path, mode } => {
             fs_err::set_permissions(path, std::fs::Permissions::from_mode(*mode))?;
             Ok(())
