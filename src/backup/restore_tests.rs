@@ -1,6 +1,6 @@
 use super::place;
 use crate::backup::archive::Writer;
-use crate::backup::manifest::{FORMAT, Manifest, TlsFile};
+use crate::backup::manifest::TlsFile;
 use crate::backup::verify::verify;
 use crate::journal::{Before, Change, Journal};
 use crate::paths::Paths;
@@ -30,18 +30,9 @@ fn certificates_acme_json_and_state_are_placed_and_certificates_outside_are_jour
         member: member.into(),
         path: path.display().to_string(),
     };
-    w.finish(Manifest {
-        format: FORMAT,
-        hubcfg_version: "0.1.0".into(),
-        jupyterhub_version: Some("5.3.0".into()),
-        created: "2026-12-01T00:00:00Z".into(),
-        prefix: "/opt/tljh".into(),
-        plugins: vec![],
-        accounts: vec![],
-        tls_files: vec![tls("tls/cert/hub.pem", &cert), tls("tls/key/hub.key", &key)],
-        members: vec![],
-    })
-    .unwrap();
+    let mut m = crate::backup::tests::manifest(vec![]);
+    m.tls_files = vec![tls("tls/cert/hub.pem", &cert), tls("tls/key/hub.key", &key)];
+    w.finish(m).unwrap();
     let v = verify(&out, tmp.path()).unwrap();
     let paths = Paths::new(tmp.path().join("prefix"));
     assert_eq!(place(&v, &paths).unwrap(), 4);

@@ -6,7 +6,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use std::path::Path;
 
-fn manifest(members: Vec<Member>) -> Manifest {
+pub(super) fn manifest(members: Vec<Member>) -> Manifest {
     Manifest {
         format: FORMAT,
         hubcfg_version: "0.1.0".into(),
