@@ -80,6 +80,47 @@ impl Box_ {
     }
 }
 
+impl Box_ {
+    /// `hubcfg uninstall` on a real terminal (util-linux `script` gives it a
+    /// pty), typing `answers`; returns what the terminal showed.
+    fn uninstall_on_a_terminal(&self, answers: &str) -> (bool, String) {
+        let c = hubcfg_with_fakes(&self.path("prefix"), &self.path("fake-bin"));
+        let mut words = vec![c.get_program().to_string_lossy().into_owned()];
+        words.extend(c.get_args().map(|a| a.to_string_lossy().into_owned()));
+        words.push("uninstall".into());
+        let line = words
+            .iter()
+            .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut script = Command::new("script");
+        script.args(["-qec", &line, "/dev/null"]);
+        for (k, v) in c.get_envs() {
+            match v {
+                Some(v) => script.env(k, v),
+                None => script.env_remove(k),
+            };
+        }
+        let mut child = script
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("util-linux script");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answers.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+}
+
 fn root() -> bool {
     nix::unistd::geteuid().is_root()
 }
@@ -198,4 +239,33 @@ fn a_prefix_that_is_not_ours_is_never_removed() {
         assert!(text.starts_with("nothing to do"), "{text}");
     }
     assert!(prefix.join("config/config.yaml").is_file());
+}
+
+#[test]
+fn on_a_terminal_it_asks_and_no_changes_nothing_and_yes_goes_ahead() {
+    if !root() {
+        return;
+    }
+    let b = Box_::new();
+    let (ok, shown) = b.uninstall_on_a_terminal("n\nn\n");
+    assert!(!ok, "{shown}");
+    assert!(
+        shown.contains("make a backup with 'hubcfg backup' first? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("go ahead? [y/N]"), "{shown}");
+    assert!(
+        b.path("etc/thing").exists() && b.path("prefix/bin/hubcfg").exists(),
+        "{shown}"
+    );
+    let (ok, shown) = b.uninstall_on_a_terminal("n\ny\n");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("uninstalled: hubcfg's hub is gone from this machine"),
+        "{shown}"
+    );
+    assert!(
+        !b.path("etc/thing").exists() && !b.path("prefix").exists(),
+        "{shown}"
+    );
 }
