@@ -40,7 +40,7 @@ pub fn run(paths: &Paths, config_path: &Path, dry_run: bool, say: &Lines) -> Res
     };
     if !dry_run
         && let Some(found) =
-            super::live::tljh_install(&paths.prefix, Path::new(crate::install::services::UNIT_DIR))
+            super::live::to_adopt(&paths.prefix, Path::new(crate::install::services::UNIT_DIR))
     {
         return Err(super::live::refusal(&found, "hubcfg migrate"));
     }
