@@ -110,8 +110,8 @@ pub fn report_lines(c: &Converted) -> Vec<String> {
         out.extend(c.differences.iter().map(|d| format!("  {d}")));
     }
     out.push(
-        "Not migrated by this command: the hub's state (database, cookie secret, passwords), \
-         the systemd units and TLJH plugins"
+        "Not converted: the hub's state (database, cookie secret, passwords), which hubcfg \
+         uses where it is, and TLJH plugins; `hubcfg bootstrap` swaps TLJH's units for hubcfg's"
             .into(),
     );
     out

@@ -40,7 +40,8 @@ c.Authenticator.blocked_users = set(users.get("banned", []))
 c.Authenticator.admin_users = set(users.get("admin", []))
 c.JupyterHub.base_url = config.get("base_url", "/")
 api = config.get("traefik_api", {})
-c.TraefikProxy.traefik_api_url = f"http://localhost:{api.get('port', 8099)}"
+# TLJH leaves localhost:8099; the test machine resolves no localhost.
+c.TraefikProxy.traefik_api_url = f"http://127.0.0.1:{api.get('port', 8099)}"
 c.TraefikProxy.traefik_api_username = api.get("username", "api_admin")
 with open(f"{state}/traefik-api.secret") as f:
     c.TraefikProxy.traefik_api_password = api.get("password") or f.read()
