@@ -245,10 +245,16 @@ pub fn rolled_back_error(failed: Error, rollback: Result<Vec<String>>) -> Error 
         ),
     };
     let mut e = Error::new(format!("{}\n{what}", failed.message)).with_exit_code(failed.exit_code);
-    e.hint = Some(match failed.hint {
-        Some(h) => format!("{hint}\n  {h}"),
-        None => hint.to_string(),
-    });
+    // The failed step's own advice ("run bootstrap again") is replaced;
+    // its log line stays.
+    let log = failed.hint.iter().flat_map(|h| h.lines()).map(str::trim);
+    let log: Vec<&str> = log.filter(|l| l.starts_with("Full log:")).collect();
+    e.hint = Some(
+        std::iter::once(hint)
+            .chain(log)
+            .collect::<Vec<_>>()
+            .join("\n  "),
+    );
     e
 }
 

@@ -165,7 +165,9 @@ fn no_rollback_when_tljh_s_units_no_longer_run_the_hub() {
 fn the_error_says_it_rolled_back_or_that_that_failed_too() {
     let failed = || {
         Error::new("[15/16] Start Traefik and JupyterHub failed after 5s:\nthe hub did not answer")
-            .with_hint("Full log: /opt/tljh/installer.log")
+            .with_hint(
+                "fix the cause, then run bootstrap again\n  Full log: /opt/tljh/installer.log",
+            )
     };
     let e = rolled_back_error(failed(), Ok(vec!["x put back".into()]));
     assert!(
