@@ -145,7 +145,7 @@ def tljh_adoption_rollback(c):
     expect(logged_in(c, made_["cookie"]), "the old session cookie is refused after the rollback")
     kept = c.sh(f"ls {p}/config").stdout.split()
     expect("config.yaml" in kept and "config.toml" not in kept and "config.toml.failed-adoption" in kept, f"config/ after the rollback: {kept}")
-    print("    " + "\n    ".join(out.splitlines()[-16:]))
+    print("    " + "\n    ".join(r.stdout.splitlines() + r.stderr.splitlines()[-12:]))
 
 
 @scenario(machine="tljh")
