@@ -204,6 +204,26 @@ def diff(a, b, path=""):
 
 
 @scenario(machine="tljh")
+def tljh_odd_account_spawns(c):
+    """The hub user with `@` and `.` that TLJH gave its own account on
+    Ubuntu: its server now runs as that account and sees its file."""
+    made_ = made(c)
+    name, acct = ODD[0], tljh_account(ODD[0])
+    b = Browser(c)
+    b.name, b.token = name, made_["token"]  # the admin's token: starts and reads others' servers
+    b.api("POST", f"/users/{name}", (201, 409))
+    b.spawn()
+    r = b.server_api("GET", "/contents/tljh-notes.txt")
+    content = r.json().get("content", "") if r.status_code == 200 else r.text[:200]
+    expect(r.status_code == 200 and content.strip() == f"written under TLJH by {name}", f"{name}'s server sees {r.status_code} {content!r}")
+    unit = c.unit_of(name)
+    user = c.sh(f"systemctl show -p User --value {unit}").stdout.strip()
+    expect(user == acct, f"{name}'s server runs as {user!r}, not TLJH's account {acct!r}")
+    b.stop()
+    print(f"    {name}'s server ran as {acct} and read its TLJH file")
+
+
+@scenario(machine="tljh")
 def tljh_adopted_rerun_changes_nothing(c):
     """After the adoption the prefix is hubcfg's: the same line again is an
     ordinary re-run (no adoption notes), every step up to date, nothing restarted."""
