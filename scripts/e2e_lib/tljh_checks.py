@@ -216,8 +216,8 @@ def tljh_odd_account_spawns(c):
     r = b.server_api("GET", "/contents/tljh-notes.txt")
     content = r.json().get("content", "") if r.status_code == 200 else r.text[:200]
     expect(r.status_code == 200 and content.strip() == f"written under TLJH by {name}", f"{name}'s server sees {r.status_code} {content!r}")
-    unit = c.unit_of(name)
-    user = c.sh(f"systemctl show -p User --value {unit}").stdout.strip()
+    # The spawner names the server's unit after the account.
+    user = c.sh(f"systemctl show -p User --value {shlex.quote(acct + '.service')}", check=False).stdout.strip()
     expect(user == acct, f"{name}'s server runs as {user!r}, not TLJH's account {acct!r}")
     b.stop()
     print(f"    {name}'s server ran as {acct} and read its TLJH file")
