@@ -218,7 +218,8 @@ def tljh_odd_account_spawns(c):
     expect(r.status_code == 200 and content.strip() == f"written under TLJH by {name}", f"{name}'s server sees {r.status_code} {content!r}")
     # The spawner names the server's unit after the account.
     user = c.sh(f"systemctl show -p User --value {shlex.quote(acct + '.service')}", check=False).stdout.strip()
-    expect(user == acct, f"{name}'s server runs as {user!r}, not TLJH's account {acct!r}")
+    uid = c.sh(f"id -u {shlex.quote(acct)}").stdout.strip()
+    expect(user in (acct, uid), f"{name}'s server runs as {user!r}, not TLJH's account {acct!r} (uid {uid})")
     b.stop()
     print(f"    {name}'s server ran as {acct} and read its TLJH file")
 
