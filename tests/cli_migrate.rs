@@ -175,6 +175,7 @@ fn a_prefix_with_tljh_installed_is_only_dry_run() {
         "{err}"
     );
     assert!(err.contains("migrate --dry-run"), "{err}");
+    assert!(err.contains("run `hubcfg bootstrap`"), "{err}");
     assert_eq!(listing(&hub.prefix().join("config")), before);
     let out = hub.ok_all(&["migrate", "--dry-run"]);
     assert!(out.stdout.contains("[users]"), "{}", out.stdout);

@@ -32,8 +32,9 @@ _current = {"name": "", "break": ""}
 def scenario(name=None, core=False, only_list="", machine="first"):
     """Registers fn as a scenario; core=True puts it in the core list too;
     only_list="memory" puts it in that list alone (not in full);
-    machine="second" runs it on the fresh machine scripts/e2e boots after
-    the first's checks (nothing installed there)."""
+    machine="second" (or "tljh") runs it on that fresh machine, which
+    scripts/e2e boots after the first's checks (nothing installed there;
+    e2e_lib/second.sh)."""
 
     def register(fn):
         n = name or fn.__name__

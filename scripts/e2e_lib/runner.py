@@ -15,8 +15,8 @@ Environment (besides the Container's, see core.Container):
   E2E_BREAK      one scenario name whose expectations are inverted
   E2E_HARNESS    names the caller checks itself (accepted in E2E_ONLY/BREAK)
   E2E_RESULTS    file that receives one PASS/FAIL line per scenario
-  E2E_MACHINE    first (default) or second: run the selected scenarios
-                 registered for that machine (scripts/e2e's second machine)
+  E2E_MACHINE    first (default), second or tljh: run the selected scenarios
+                 registered for that machine (scripts/e2e's fresh machines)
   E2E_CARRY      a directory inside both machines for what passes between them
 `--list` prints the selected names, one a line, and runs nothing.
 Prints "N passed, N failed" last; exit 1 on failure, 2 on a bad selection.
@@ -31,7 +31,7 @@ import traceback
 from .core import SCENARIOS, CheckFailed, Container, _current, tail
 
 # Registration order is run order.
-MODULES = ["hub_checks", "config_checks", "status_checks", "letsencrypt_checks", "lifecycle_checks", "users_checks", "browser_checks", "load_checks", "workshop", "backup_checks", "uninstall_checks"]
+MODULES = ["hub_checks", "config_checks", "status_checks", "letsencrypt_checks", "lifecycle_checks", "users_checks", "browser_checks", "load_checks", "workshop", "backup_checks", "uninstall_checks", "tljh_checks"]
 LISTS = ("core", "full", "memory")
 
 
@@ -104,7 +104,7 @@ def main(argv=None):
             passed += 1
         else:
             failed += 1
-            # The second machine has no hub until a scenario restores one.
+            # A fresh machine has no hub until a scenario makes one.
             gone = gone or (machine == "first" and hub_is_gone(c))
         print(line, flush=True)
         if results:

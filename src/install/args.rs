@@ -1,6 +1,7 @@
 //! `hubcfg bootstrap` flags. Every pinned URL and sha256 can be overridden by
 //! a flag or an environment variable (mirrors, air-gapped sites).
 
+use crate::install::python_env::Existing;
 use crate::installer::Choice;
 use clap::{Args, ValueEnum};
 
@@ -20,9 +21,10 @@ pub struct BootstrapArgs {
     #[arg(long = "admin", value_name = "NAME[:PASSWORD]", num_args = 1.., action = clap::ArgAction::Append)]
     pub admins: Vec<String>,
 
-    /// Kind of user environment.
-    #[arg(long, value_enum, default_value_t = UserEnvKind::Conda, env = "HUBCFG_USER_ENV")]
-    pub user_env: UserEnvKind,
+    /// Kind of user environment [default: the kind already in $PREFIX/user,
+    /// else conda].
+    #[arg(long, value_enum, env = "HUBCFG_USER_ENV")]
+    pub user_env: Option<UserEnvKind>,
 
     /// Miniforge installer URL (overrides the pinned one).
     #[arg(long, env = "HUBCFG_MINIFORGE_URL", requires = "miniforge_sha256")]
@@ -68,6 +70,32 @@ pub struct BootstrapArgs {
     pub hub_timeout: u64,
 }
 
+impl BootstrapArgs {
+    /// The user environment's kind: `--user-env`, else what `resolve_user_env`
+    /// found, else conda.
+    pub fn user_env_kind(&self) -> UserEnvKind {
+        self.user_env.unwrap_or_default()
+    }
+
+    /// Without `--user-env`, the kind of the environment already in
+    /// `$PREFIX/user` (TLJH's Miniforge, an earlier venv) is kept rather
+    /// than refused; returns the note saying so.
+    pub fn with_user_env_of(&self, existing: Existing) -> (BootstrapArgs, Option<String>) {
+        let mut args = self.clone();
+        let found = match existing {
+            Existing::Conda => (UserEnvKind::Conda, "a conda env (conda-meta/)"),
+            Existing::Venv => (UserEnvKind::Venv, "a venv (pyvenv.cfg)"),
+            Existing::Missing | Existing::Other => return (args, None),
+        };
+        if self.user_env.is_some() {
+            return (args, None);
+        }
+        args.user_env = Some(found.0);
+        let note = format!("user environment: user/ is {}, kept as it is", found.1);
+        (args, Some(note))
+    }
+}
+
 /// `NAME[:PASSWORD]`, split at the first ':' so passwords may contain ':'.
 pub fn parse_admin(spec: &str) -> (&str, Option<&str>) {
     match spec.split_once(':') {
@@ -85,5 +113,25 @@ mod tests {
         assert_eq!(parse_admin("me:a:b"), ("me", Some("a:b")));
         assert_eq!(parse_admin("me"), ("me", None));
         assert_eq!(parse_admin("me:"), ("me", Some("")));
+    }
+
+    #[test]
+    fn the_user_env_kind_comes_from_user_unless_given() {
+        let none = BootstrapArgs::default();
+        assert_eq!(none.user_env_kind(), UserEnvKind::Conda);
+        let (args, note) = none.with_user_env_of(Existing::Venv);
+        assert_eq!(args.user_env, Some(UserEnvKind::Venv));
+        assert!(note.unwrap().contains("venv (pyvenv.cfg), kept"));
+        let (args, _) = none.with_user_env_of(Existing::Conda);
+        assert_eq!(args.user_env_kind(), UserEnvKind::Conda);
+        for e in [Existing::Missing, Existing::Other] {
+            assert_eq!(none.with_user_env_of(e).0.user_env, None);
+        }
+        let given = BootstrapArgs {
+            user_env: Some(UserEnvKind::Conda),
+            ..Default::default()
+        };
+        let (args, note) = given.with_user_env_of(Existing::Venv);
+        assert_eq!((args.user_env, note), (Some(UserEnvKind::Conda), None));
     }
 }

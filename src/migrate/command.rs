@@ -40,7 +40,7 @@ pub fn run(paths: &Paths, config_path: &Path, dry_run: bool, say: &Lines) -> Res
     };
     if !dry_run
         && let Some(found) =
-            super::live::tljh_install(&paths.prefix, Path::new(crate::install::services::UNIT_DIR))
+            super::live::to_adopt(&paths.prefix, Path::new(crate::install::services::UNIT_DIR))
     {
         return Err(super::live::refusal(&found, "hubcfg migrate"));
     }
@@ -110,8 +110,8 @@ pub fn report_lines(c: &Converted) -> Vec<String> {
         out.extend(c.differences.iter().map(|d| format!("  {d}")));
     }
     out.push(
-        "Not migrated by this command: the hub's state (database, cookie secret, passwords), \
-         the systemd units and TLJH plugins"
+        "Not converted: the hub's state (database, cookie secret, passwords), which hubcfg \
+         uses where it is, and TLJH plugins; `hubcfg bootstrap` swaps TLJH's units for hubcfg's"
             .into(),
     );
     out

@@ -1,10 +1,9 @@
-//! Is TLJH itself installed in this prefix? Adopting a TLJH install (its hub
-//! database, cookie secret, password stores, certificates and user
-//! environment kept; its units swapped for ours with a way back) is not
-//! built yet. Until it is, bootstrap and a real `hubcfg migrate` refuse such
-//! a prefix and leave it as it is: renaming config.yaml under a TLJH hub
-//! would drop its settings at its next restart. `migrate --dry-run` stays
-//! available, since it writes nothing.
+//! Is TLJH itself installed in this prefix? Bootstrap adopts such an
+//! install (`install::adopt`: its state and user environment kept, its units
+//! swapped for ours, put back if our hub does not answer). A real `hubcfg
+//! migrate` refuses it and points at bootstrap: renaming config.yaml under a
+//! running TLJH hub would drop its settings at its next restart. `migrate
+//! --dry-run` stays available, since it writes nothing.
 
 use crate::error::Error;
 use std::path::Path;
@@ -12,11 +11,8 @@ use std::path::Path;
 /// What shows that TLJH is installed in `prefix` (with its units in
 /// `unit_dir`), if anything does.
 pub fn tljh_install(prefix: &Path, unit_dir: &Path) -> Option<String> {
-    let unit = unit_dir.join("jupyterhub.service");
-    if let Ok(text) = std::fs::read_to_string(&unit)
-        && text.contains("/tljh/jupyterhub_config.py")
-    {
-        return Some(format!("{} runs TLJH's hub", unit.display()));
+    if let Some(found) = tljh_unit(unit_dir) {
+        return Some(found);
     }
     let lib = prefix.join("hub/lib");
     for python in std::fs::read_dir(&lib).into_iter().flatten().flatten() {
@@ -40,14 +36,38 @@ pub fn tljh_install(prefix: &Path, unit_dir: &Path) -> Option<String> {
     None
 }
 
-/// The refusal, naming what was found.
+/// TLJH's hub unit runs this machine's hub (it loads TLJH's
+/// `tljh/jupyterhub_config.py`).
+pub fn tljh_unit(unit_dir: &Path) -> Option<String> {
+    let unit = unit_dir.join("jupyterhub.service");
+    let text = std::fs::read_to_string(&unit).ok()?;
+    text.contains("/tljh/jupyterhub_config.py")
+        .then(|| format!("{} runs TLJH's hub", unit.display()))
+}
+
+/// The TLJH install bootstrap adopts, if any: TLJH's unit still runs the
+/// hub, or TLJH's packages are in hub/ and hubcfg never installed here
+/// (after an adoption TLJH's packages stay in hub/, but the units are ours).
+pub fn to_adopt(prefix: &Path, unit_dir: &Path) -> Option<String> {
+    tljh_unit(unit_dir).or_else(|| {
+        if prefix.join("bin/hubcfg").exists() {
+            None
+        } else {
+            tljh_install(prefix, unit_dir)
+        }
+    })
+}
+
+/// A real `hubcfg migrate` on a TLJH install: refused, pointing at bootstrap.
 pub fn refusal(found: &str, what: &str) -> Error {
     Error::new(format!(
-        "{what}: this prefix holds a TLJH install ({found}); adopting one (its hub database, cookie secret, passwords, certificates and user environment kept, its services swapped for hubcfg's) is not supported yet, so nothing was changed"
+        "{what}: this prefix holds a TLJH install ({found}); converting its config.yaml alone would drop TLJH's settings at its hub's next restart, so nothing was changed"
     ))
     .with_hint(
-        "`hubcfg migrate --dry-run` shows what its config.yaml becomes, and writes nothing; \
-         see the README's \"Coming from TLJH\"",
+        "run `hubcfg bootstrap` (or the install's curl line): it adopts the install, keeping its hub database, \
+         cookie secret, passwords, certificates and user environment, and swaps TLJH's services for hubcfg's \
+         (TLJH's are put back if hubcfg's hub does not answer); `hubcfg migrate --dry-run` shows the conversion \
+         and writes nothing",
     )
 }
 
@@ -90,6 +110,33 @@ mod tests {
         .unwrap();
         assert!(
             tljh_install(&prefix, &units)
+                .unwrap()
+                .contains("runs TLJH's hub")
+        );
+    }
+
+    #[test]
+    fn an_adopted_prefix_is_no_longer_one_to_adopt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (prefix, units) = (dir.path().join("p"), dir.path().join("units"));
+        let site = prefix.join("hub/lib/python3.12/site-packages/tljh");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::create_dir_all(&units).unwrap();
+        std::fs::write(site.join("jupyterhub_config.py"), "").unwrap();
+        assert!(
+            to_adopt(&prefix, &units).is_some(),
+            "TLJH's packages, no hubcfg"
+        );
+        std::fs::create_dir_all(prefix.join("bin")).unwrap();
+        std::fs::write(prefix.join("bin/hubcfg"), "").unwrap();
+        assert_eq!(to_adopt(&prefix, &units), None, "hubcfg's units run it");
+        std::fs::write(
+            units.join("jupyterhub.service"),
+            "ExecStart=/x/python3 -m jupyterhub -f /x/site-packages/tljh/jupyterhub_config.py\n",
+        )
+        .unwrap();
+        assert!(
+            to_adopt(&prefix, &units)
                 .unwrap()
                 .contains("runs TLJH's hub")
         );

@@ -56,7 +56,7 @@ pub struct HostFacts {
     /// config.toml yet, converted as `hubcfg migrate` converts it.
     pub tljh_yaml: Option<TljhYaml>,
     /// What shows that TLJH itself is installed in the prefix (its unit,
-    /// its package), which bootstrap does not adopt yet.
+    /// its package): bootstrap adopts it (`install::adopt`).
     pub tljh_install: Option<String>,
 }
 
@@ -276,11 +276,6 @@ pub fn check(facts: &HostFacts, args: &BootstrapArgs) -> Vec<Problem> {
     {
         problems.push(Problem::warning(low_memory_message(mem)));
     }
-    if let Some(found) = &facts.tljh_install {
-        problems.push(Problem::error(
-            crate::migrate::live::refusal(found, "bootstrap").to_string(),
-        ));
-    }
     if let Some(TljhYaml {
         path,
         converted: Err(why),
@@ -335,7 +330,7 @@ pub fn gather(
             .collect(),
         installed: prefix.join("hub/bin/python3").exists(),
         tljh_yaml: tljh,
-        tljh_install: crate::migrate::live::tljh_install(
+        tljh_install: crate::migrate::live::to_adopt(
             prefix,
             Path::new(crate::install::services::UNIT_DIR),
         ),

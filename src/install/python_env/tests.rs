@@ -201,7 +201,7 @@ fn user_env_venv_mode_requirements_url_and_permissions() {
     let python = system_python();
     let mut t = TestEnv::with_args(BootstrapArgs {
         installer: crate::installer::Choice::Pip,
-        user_env: UserEnvKind::Venv,
+        user_env: Some(UserEnvKind::Venv),
         ..Default::default()
     });
     let wheels = t.dir.path().join("wheels");
@@ -326,7 +326,7 @@ fn stamp_and_freeze_diff() {
 fn real_pypi_hub_and_user_envs_install_then_rerun_changes_nothing() {
     let python = system_python();
     let t = TestEnv::with_args(BootstrapArgs {
-        user_env: UserEnvKind::Venv,
+        user_env: Some(UserEnvKind::Venv),
         ..Default::default()
     });
     let ctx = t.ctx();
@@ -382,7 +382,7 @@ fn user_env_conda_mode_with_a_fake_miniforge() {
     let sha = hex::encode(Sha256::digest(std::fs::read(&installer).unwrap()));
     let t = TestEnv::with_args(BootstrapArgs {
         installer: crate::installer::Choice::Pip,
-        user_env: UserEnvKind::Conda,
+        user_env: Some(UserEnvKind::Conda),
         miniforge_url: Some(installer.display().to_string()),
         miniforge_sha256: Some(sha),
         ..Default::default()

@@ -137,7 +137,7 @@ impl UserEnv {
     fn check_kind(&self, ctx: &Ctx) -> Result<Existing> {
         let dir = ctx.paths.user_env();
         let existing = existing_env(&dir);
-        let wrong = match (ctx.args.user_env, existing) {
+        let wrong = match (ctx.args.user_env_kind(), existing) {
             (UserEnvKind::Conda, Existing::Venv) => Some(("a venv", "--user-env venv")),
             (UserEnvKind::Venv, Existing::Conda) => Some(("a conda env", "--user-env conda")),
             (_, Existing::Other) => {
@@ -153,7 +153,7 @@ impl UserEnv {
             return Err(Error::new(format!(
                 "{} is {is}, but --user-env {} was asked for",
                 dir.display(),
-                match ctx.args.user_env {
+                match ctx.args.user_env_kind() {
                     UserEnvKind::Conda => "conda",
                     UserEnvKind::Venv => "venv",
                 }
@@ -177,7 +177,7 @@ impl Step for UserEnv {
         let existing = self.check_kind(ctx)?;
         let env = self.env(ctx);
         let mut plan = vec![];
-        match ctx.args.user_env {
+        match ctx.args.user_env_kind() {
             // Miniforge knows best whether it is complete (bin/conda too).
             UserEnvKind::Conda => plan.extend(
                 miniforge::plan_miniforge(ctx, &env.dir)?.map(UserEnvAction::InstallMiniforge),

@@ -46,7 +46,7 @@ fn pycache_of_demo(env: &Path) -> PathBuf {
 fn both_envs_install_with_uv_side_by_side_then_a_rerun_changes_nothing() {
     let python = system_python();
     let t = TestEnv::with_args(BootstrapArgs {
-        user_env: UserEnvKind::Venv,
+        user_env: Some(UserEnvKind::Venv),
         ..Default::default()
     });
     let wheels = t.dir.path().join("wheels");

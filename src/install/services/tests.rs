@@ -1,9 +1,7 @@
 use super::*;
-use crate::install::testutil::{TestEnv, mode, plan_lines, run, try_run};
+use crate::install::testutil::{TestEnv, http_server, mode, plan_lines, run, try_run};
 use crate::install::{Ctx, Restart, Step};
 use crate::paths::Paths;
-use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
@@ -55,24 +53,6 @@ fn unsafe_prefixes_are_refused() {
 }
 
 // ------------------------------------------------------------ Services
-
-/// Answers every request with `status` until the test ends.
-fn http_server(status: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { break };
-            let mut buf = [0u8; 4096];
-            let _ = std::io::Read::read(&mut s, &mut buf);
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-            );
-        }
-    });
-    format!("http://{addr}/hub/api")
-}
 
 fn services_step(env: &TestEnv, url: String) -> Services {
     Services {

@@ -199,11 +199,15 @@ fn with_diagnosis(mut e: Error, ctx: &Ctx) -> Error {
     e
 }
 
+impl Services {
+    pub const NAME: &'static str = "Start Traefik and JupyterHub";
+}
+
 impl Step for Services {
     type Action = ServiceAction;
 
     fn name(&self) -> &'static str {
-        "Start Traefik and JupyterHub"
+        Self::NAME
     }
 
     fn plan(&self, ctx: &Ctx) -> Result<Vec<ServiceAction>> {
