@@ -239,3 +239,40 @@ def tljh_adopted_rerun_changes_nothing(c):
     expect(steps and not busy, f"the re-run did something: {busy or out[-2000:]}")
     expect("adopting the TLJH install" not in out, f"the re-run adopts again: {tail(out)}")
     expect(c.sh(props).stdout == before, "the re-run restarted the hub or Traefik")
+
+
+@scenario(machine="tljh")
+def tljh_uninstall_gives_tljh_back(c):
+    """After the adoption, `hubcfg uninstall --yes` gives TLJH back: its
+    units and config.yaml, its hub answering on the same state (cookie,
+    passwords, token); a second uninstall has nothing to do."""
+    made_ = made(c)
+    p = c.prefix
+    copy = "/root/hubcfg-uninstall-copy"  # the installed binary goes with the uninstall
+    c.sh(f"cp {p}/bin/hubcfg {copy}")
+    kinds = [json.loads(line).get("kind") for line in c.sh(f"cat {p}/state/journal.jsonl").stdout.splitlines()]
+    expect("adopted" in kinds, f"the journal does not record the adoption: {kinds}")
+    r = c.sh(f"{copy} uninstall --yes", check=False, timeout=900)
+    out = r.stdout + r.stderr
+    expect(r.returncode == 0, f"uninstall exited {r.returncode}: {tail(out, 30)}")
+    expect("TLJH's hub answers at" in out and "TLJH runs its hub again" in out, f"uninstall did not say TLJH is back: {tail(out, 30)}")
+    for unit, mark in (("jupyterhub.service", "/tljh/jupyterhub_config.py"), ("traefik.service", f"-c {p}/state/traefik.toml")):
+        text = c.sh(f"cat /etc/systemd/system/{unit}", check=False).stdout
+        expect(mark in text, f"{unit} is not TLJH's after uninstall:\n{text}")
+    original = (FIXTURES / "e2e-config.yaml").read_text().rstrip("\n") + "\n"
+    expect(c.sh(f"cat {p}/config/config.yaml", check=False).stdout == original, "config.yaml is not the one TLJH had")
+    kept = c.sh(f"ls {p}/config").stdout.split()
+    expect("config.toml.hubcfg" in kept and "config.toml" not in kept and "config.yaml.migrated-by-hubcfg" not in kept, f"config/ after uninstall: {kept}")
+    gone = c.sh(f"ls -d {p}/bin/hubcfg {p}/hub/etc/jupyterhub_config.py {p}/state/hub-config.json {p}/state/hubcfg-hub-token {p}/hub/lib/python3*/site-packages/hubcfg_hub* 2>/dev/null", check=False).stdout.split()
+    expect(not gone, f"hubcfg's files are still there: {gone}")
+    expect(c.hub_api_ok(), "TLJH's hub does not answer after uninstall")
+    expect(logged_in(c, made_["cookie"]), "ann's session cookie is refused by TLJH's hub after uninstall")
+    expect(Browser(c).login("e2e-tljh-bob", USERS["e2e-tljh-bob"]), "bob cannot log in to TLJH's hub with his password after uninstall")
+    expect(not Browser(c).login("e2e-tljh-bob", "wrong-password"), "TLJH's hub lets bob in with a wrong password after uninstall")
+    r2 = c.get("/hub/api/users", headers={"Authorization": f"token {made_['token']}"})
+    expect(r2.status_code == 200 and "e2e-tljh-ann" in [u["name"] for u in r2.json()], f"the token under TLJH again: {r2.status_code} {r2.text[:200]}")
+    for f, h in made_["hashes"].items():
+        expect(sha(c, f) == h, f"{f} changed")
+    again = c.sh(f"{copy} uninstall --yes", check=False)
+    expect(again.returncode == 0 and again.stdout.startswith("nothing to do"), f"the second uninstall did something: {tail(again.stdout + again.stderr)}")
+    print("    " + "\n    ".join(r.stdout.splitlines()))
