@@ -4,6 +4,7 @@
 //! what TLJH left there (its units and Traefik files are put back by the
 //! journal's undos before this).
 
+use super::plan::exists;
 use super::{Plan, Undo};
 use crate::install::python_env::package;
 use crate::install::services::{HUB_UNIT, TRAEFIK_UNIT};
@@ -24,10 +25,6 @@ fn hubcfg_state(paths: &Paths) -> [PathBuf; 3] {
         paths.hub_token(),
         paths.traefik_env(),
     ]
-}
-
-fn exists(p: &std::path::Path) -> bool {
-    std::fs::symlink_metadata(p).is_ok()
 }
 
 /// The retired config.yaml in either of TLJH's places.

@@ -113,7 +113,7 @@ fn found_on_machine(paths: &Paths, journaled: &BTreeSet<String>, m: &Machine) ->
     out
 }
 
-fn exists(p: &Path) -> bool {
+pub(super) fn exists(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok()
 }
 
