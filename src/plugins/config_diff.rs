@@ -25,7 +25,7 @@ impl Edit {
     }
 }
 
-/// What turns `old` into `new`: sets in `new`'s order, then unsets. A
+/// What turns `old` into `new`: sets in key order, then unsets. A
 /// `null` in `new` (TOML has none) is an unset; empty tables are ignored.
 pub fn diff(old: &Json, new: &Json) -> Vec<Edit> {
     let (mut a, mut b) = (vec![], vec![]);
@@ -115,8 +115,8 @@ mod tests {
         assert_eq!(
             diff(&old, &new),
             vec![
-                Edit::Set("users.admin".into(), json!(["a", "b"])),
                 Edit::Set("Test.flag".into(), json!(true)),
+                Edit::Set("users.admin".into(), json!(["a", "b"])),
                 Edit::Unset("users.allowed".into()),
             ]
         );
