@@ -34,12 +34,12 @@ pub fn diff(old: &Json, new: &Json) -> Vec<Edit> {
     let find = |list: &[(String, Json)], k: &str| list.iter().find(|(p, _)| p == k).cloned();
     let mut out = vec![];
     for (k, v) in &b {
-        if find(&a, k).map(|(_, old)| old) != Some(v.clone()) && !v.is_null() {
+        if find(&a, k).map(|(_, old)| old) != Some(v.clone()) {
             out.push(Edit::Set(k.clone(), v.clone()));
         }
     }
     for (k, _) in &a {
-        if find(&b, k).is_none_or(|(_, v)| v.is_null()) {
+        if find(&b, k).is_none() {
             out.push(Edit::Unset(k.clone()));
         }
     }
@@ -49,7 +49,7 @@ pub fn diff(old: &Json, new: &Json) -> Vec<Edit> {
 fn leaves(v: &Json, prefix: &str, out: &mut Vec<(String, Json)>) {
     match v.as_object() {
         Some(map) => walk(map, prefix, out),
-        None if !prefix.is_empty() => out.push((prefix.to_string(), v.clone())),
+        None if !prefix.is_empty() && !v.is_null() => out.push((prefix.to_string(), v.clone())),
         None => {}
     }
 }
