@@ -24,12 +24,16 @@ fn run(cmd: &mut Command) {
 
 /// A prefix whose hub/ is a venv with pluggy and the test plugin.
 fn prefix_with_plugin(dir: &Path) -> Paths {
-    let wheels = std::env::var_os("HUBCFG_TEST_PLUGIN_WHEELS")
-        .expect("HUBCFG_TEST_PLUGIN_WHEELS: pluggy's and setuptools' wheels (tests/glue/prepare.sh)");
+    let wheels = std::env::var_os("HUBCFG_TEST_PLUGIN_WHEELS").expect(
+        "HUBCFG_TEST_PLUGIN_WHEELS: pluggy's and setuptools' wheels (tests/glue/prepare.sh)",
+    );
     let paths = Paths::new(dir);
     std::fs::create_dir_all(paths.state_dir()).unwrap();
-    run(Command::new("/usr/bin/python3").args(["-m", "venv"]).arg(paths.hub_env()));
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plugins/hubcfg-test-plugin");
+    run(Command::new("/usr/bin/python3")
+        .args(["-m", "venv"])
+        .arg(paths.hub_env()));
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plugins/hubcfg-test-plugin");
     // A copy: building writes into the source tree.
     let src = dir.join("plugin-src");
     std::fs::create_dir_all(&src).unwrap();
@@ -72,8 +76,14 @@ fn the_runner_loads_the_plugin_runs_its_hooks_in_state_and_names_it_when_it_rais
 
     // Lists merged, duplicates dropped.
     let list = |h| hooks::call_list(&paths, h).unwrap();
-    assert_eq!(list("tljh_extra_user_conda_packages"), ["hubcfg-test-conda-package"]);
-    assert_eq!(list("tljh_extra_user_conda_channels"), ["hubcfg-test-channel"]);
+    assert_eq!(
+        list("tljh_extra_user_conda_packages"),
+        ["hubcfg-test-conda-package"]
+    );
+    assert_eq!(
+        list("tljh_extra_user_conda_channels"),
+        ["hubcfg-test-channel"]
+    );
     assert_eq!(list("tljh_extra_apt_packages"), ["hello"]);
     assert_eq!(list("tljh_extra_hub_pip_packages"), ["tabulate"]);
     assert_eq!(list("tljh_extra_user_pip_packages"), ["cowsay"]);
@@ -105,22 +115,31 @@ fn the_runner_loads_the_plugin_runs_its_hooks_in_state_and_names_it_when_it_rais
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_hubcfg"), paths.hubcfg_bin()).unwrap();
     hooks::call(&paths, "tljh_post_install", json!({})).unwrap();
     let log = std::fs::read_to_string(state.join("hubcfg-test-plugin.log")).unwrap();
-    let post = log.lines().find(|l| l.starts_with("tljh_post_install ")).unwrap();
-    let facts: serde_json::Value = serde_json::from_str(post.splitn(3, ' ').nth(2).unwrap()).unwrap();
+    let post = log
+        .lines()
+        .find(|l| l.starts_with("tljh_post_install "))
+        .unwrap();
+    let facts: serde_json::Value =
+        serde_json::from_str(post.splitn(3, ' ').nth(2).unwrap()).unwrap();
     assert_eq!(facts["config_file"], json!(config.display().to_string()));
     assert_eq!(facts["state_dir"], json!(state.display().to_string()));
     assert_eq!(facts["http.port"], 8080);
-    assert_eq!(facts["account"], hubcfg::username::unix_name("Jane.Doe").unwrap());
+    assert_eq!(
+        facts["account"],
+        hubcfg::username::unix_name("Jane.Doe").unwrap()
+    );
 
     // A raising hook: the error names the plugin and the traceback's end.
     std::fs::write(state.join("hubcfg-test-plugin.fail"), "tljh_post_install").unwrap();
     let e = hooks::call(&paths, "tljh_post_install", json!({})).unwrap_err();
     assert!(
-        e.message.contains("the plugin hubcfg_test (hubcfg-test-plugin 0.1.0) failed"),
+        e.message
+            .contains("the plugin hubcfg_test (hubcfg-test-plugin 0.1.0) failed"),
         "{e}"
     );
     assert!(
-        e.message.contains("RuntimeError: hubcfg-test-plugin was told to fail in tljh_post_install"),
+        e.message
+            .contains("RuntimeError: hubcfg-test-plugin was told to fail in tljh_post_install"),
         "{e}"
     );
     assert!(e.hint.unwrap().contains("plugins.json"));

@@ -103,7 +103,11 @@ fn python_normalize_agrees_with_the_rust_mapping() {
         .arg(root.join("tests/fixtures/user_names.json"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: std::collections::BTreeMap<String, String> =
         serde_json::from_slice(&out.stdout).unwrap();
     let t = table();

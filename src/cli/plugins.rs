@@ -6,9 +6,11 @@ use clap::Args;
 
 /// No options of its own; `--json` (global) prints the report as JSON.
 #[derive(Debug, Args)]
-#[command(after_help = "Lists state/plugins.json (what `bootstrap --plugin` recorded) and the \
+#[command(
+    after_help = "Lists state/plugins.json (what `bootstrap --plugin` recorded) and the \
     TLJH plugins installed in the hub environment with the hooks each implements.\n\n\
-    Examples:\n  sudo hubcfg plugins\n  sudo hubcfg --json plugins")]
+    Examples:\n  sudo hubcfg plugins\n  sudo hubcfg --json plugins"
+)]
 pub struct PluginsArgs {}
 
 pub fn run(_: PluginsArgs, paths: &Paths, json: bool) -> Result<()> {

@@ -94,19 +94,9 @@ pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Resu
         _ => None,
     };
     // TLJH plugins: their steps only when some are recorded or given.
-    let plugin_specs = crate::plugins::state::merged(
-        &crate::plugins::state::load(paths)?,
-        &args.plugins,
-    );
-    if !plugin_specs.is_empty() {
-        let at = 1 + steps
-            .iter()
-            .position(|s| s.name() == "Traefik binary")
-            .unwrap_or(3);
-        steps.insert(at, Box::new(crate::plugins::step::Plugins { specs: plugin_specs }));
-        stop_page_before += 1;
-        steps.push(Box::new(crate::plugins::step::PostInstall));
-    }
+    let plugin_specs =
+        crate::plugins::state::merged(&crate::plugins::state::load(paths)?, &args.plugins);
+    crate::plugins::step::add_steps(&mut steps, &mut stop_page_before, plugin_specs);
 
     let total = steps.len() + 1 + usize::from(migrating.is_some());
     let errors = ui::report_preflight(reporter, total, &problems, started.elapsed());

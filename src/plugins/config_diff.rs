@@ -137,9 +137,15 @@ mod tests {
         let edits = diff(&old, &new);
         assert!(apply(&cfg, &edits).unwrap().changed());
         let after = std::fs::read_to_string(&cfg).unwrap();
-        assert!(after.starts_with("# my hub\n[users]\n# the teachers\nadmin = [\"a\", \"b\"] # keep\n"), "{after}");
+        assert!(
+            after.starts_with("# my hub\n[users]\n# the teachers\nadmin = [\"a\", \"b\"] # keep\n"),
+            "{after}"
+        );
         assert!(!after.contains("allowed"), "{after}");
-        assert!(after.contains("tljh_config_set_by_plugin = true"), "{after}");
+        assert!(
+            after.contains("tljh_config_set_by_plugin = true"),
+            "{after}"
+        );
         assert!(!apply(&cfg, &diff(&new, &new)).unwrap().changed());
 
         let bad = vec![Edit::Set("http.port".into(), json!("eighty"))];

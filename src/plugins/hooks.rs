@@ -15,18 +15,20 @@ fn run(paths: &Paths, request: &Json, doing: &str) -> Result<Json> {
     let state = paths.state_dir();
     let opts = Options {
         cwd: Some(&state),
-        env: vec![("TLJH_INSTALL_PREFIX", prefix.clone()), ("HUBCFG_PREFIX", prefix)],
+        env: vec![
+            ("TLJH_INSTALL_PREFIX", prefix.clone()),
+            ("HUBCFG_PREFIX", prefix),
+        ],
     };
     let python = paths.hub_python();
     match pyhub::run_with(&python, "plugins", request, doing, &opts)? {
         Reply::Ok(r) => Ok(r),
-        Reply::Failed { kind, message } if kind == "plugin_failed" => Err(Error::new(
-            format!("{doing}: {message}"),
-        )
-        .with_hint(format!(
-            "fix or upgrade the plugin (or remove its spec from {}) and run bootstrap again",
-            super::state::path(paths).display()
-        ))),
+        Reply::Failed { kind, message } if kind == "plugin_failed" => {
+            Err(Error::new(format!("{doing}: {message}")).with_hint(format!(
+                "fix or upgrade the plugin (or remove its spec from {}) and run bootstrap again",
+                super::state::path(paths).display()
+            )))
+        }
         Reply::Failed { message, .. } => Err(Error::new(format!("{doing}: {message}"))),
     }
 }
@@ -54,7 +56,11 @@ pub fn call_list(paths: &Paths, hook: &str) -> Result<Vec<String>> {
 
 /// Every plugin: entry point, distribution, version, hooks it implements.
 pub fn describe(paths: &Paths) -> Result<Vec<Json>> {
-    let reply = run(paths, &json!({ "describe": true }), "listing the TLJH plugins")?;
+    let reply = run(
+        paths,
+        &json!({ "describe": true }),
+        "listing the TLJH plugins",
+    )?;
     Ok(reply["plugins"].as_array().cloned().unwrap_or_default())
 }
 

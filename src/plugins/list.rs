@@ -26,9 +26,15 @@ pub fn text(report: &Json, paths: &Paths) -> String {
         .unwrap_or_default();
     let file = state::path(paths);
     let mut out = if specs.is_empty() {
-        format!("No plugin specs recorded ({} does not list any).\n", file.display())
+        format!(
+            "No plugin specs recorded ({} does not list any).\n",
+            file.display()
+        )
     } else {
-        format!("Recorded specs ({}), re-installed by every bootstrap:\n", file.display())
+        format!(
+            "Recorded specs ({}), re-installed by every bootstrap:\n",
+            file.display()
+        )
     };
     for s in &specs {
         out.push_str(&format!("  {s}\n"));

@@ -95,7 +95,10 @@ mod tests {
         assert!(!save(&paths, &specs).unwrap());
         assert_eq!(load(&paths).unwrap(), specs);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path(&paths)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(path(&paths))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
@@ -106,7 +109,10 @@ mod tests {
         std::fs::create_dir_all(paths.state_dir()).unwrap();
         std::fs::write(path(&paths), "[1,").unwrap();
         let e = load(&paths).unwrap_err();
-        assert!(e.message.contains("plugins.json is not a plugin list"), "{e}");
+        assert!(
+            e.message.contains("plugins.json is not a plugin list"),
+            "{e}"
+        );
         std::fs::write(path(&paths), r#"{"v": 2, "specs": []}"#).unwrap();
         assert!(load(&paths).unwrap_err().message.contains("version 2"));
     }

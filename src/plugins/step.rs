@@ -58,12 +58,16 @@ impl Step for Plugins {
         if self.specs.is_empty() {
             return Ok(vec![]);
         }
-        Ok(vec![PluginAction::Install(self.specs.clone()), PluginAction::Hooks])
+        Ok(vec![
+            PluginAction::Install(self.specs.clone()),
+            PluginAction::Hooks,
+        ])
     }
 
     fn execute(&self, ctx: &Ctx, plan: &[PluginAction], _: &dyn Reporter) -> Result<Outcome> {
         let paths = ctx.paths;
-        let installer = installer_for(paths, ctx.args.installer, ctx.args.pip_index_url.as_deref())?;
+        let installer =
+            installer_for(paths, ctx.args.installer, ctx.args.pip_index_url.as_deref())?;
         let hub = paths.hub_python();
         let user = paths.user_env().join("bin/python3");
         let hub_before = installer.freeze(&hub)?;
@@ -85,19 +89,17 @@ impl Step for Plugins {
                 }
             }
         }
-        let hub_changed = crate::install::python_env::changed_packages(
-            &hub_before,
-            &installer.freeze(&hub)?,
-        );
-        let user_changed = crate::install::python_env::changed_packages(
-            &user_before,
-            &installer.freeze(&user)?,
-        );
+        let hub_changed =
+            crate::install::python_env::changed_packages(&hub_before, &installer.freeze(&hub)?);
+        let user_changed =
+            crate::install::python_env::changed_packages(&user_before, &installer.freeze(&user)?);
         if hub_changed > 0 {
             changes.push(format!("{hub_changed} hub packages installed or upgraded"));
         }
         if user_changed > 0 {
-            changes.push(format!("{user_changed} user packages installed or upgraded"));
+            changes.push(format!(
+                "{user_changed} user packages installed or upgraded"
+            ));
         }
         let count = self.specs.len();
         let mut outcome = if changes.is_empty() {
@@ -140,7 +142,11 @@ fn run_hooks(
     let paths = ctx.paths;
     let config = paths.config_toml();
     let old = crate::config::load::Loaded::read(&config)?.user();
-    let reply = hooks::call(paths, "tljh_config_post_install", serde_json::json!({ "config": old }))?;
+    let reply = hooks::call(
+        paths,
+        "tljh_config_post_install",
+        serde_json::json!({ "config": old }),
+    )?;
     let edits = config_diff::diff(&old, &reply["config"]);
     if !edits.is_empty() && config_diff::apply(&config, &edits)?.changed() {
         let keys: Vec<&str> = edits.iter().map(config_diff::Edit::key).collect();
@@ -201,11 +207,19 @@ fn pip_install(
 /// conda-forge when no plugin names a channel, as TLJH.
 fn conda_install(env: &Path, packages: &[String], channels: &[String]) -> Result<()> {
     let mamba = env.join("bin/mamba");
-    let exe = if mamba.exists() { mamba } else { env.join("bin/conda") };
+    let exe = if mamba.exists() {
+        mamba
+    } else {
+        env.join("bin/conda")
+    };
     let mut c = Command::new(exe);
     c.args(["install", "--yes", "--prefix"]).arg(env);
     let default = ["conda-forge".to_string()];
-    for ch in if channels.is_empty() { &default[..] } else { channels } {
+    for ch in if channels.is_empty() {
+        &default[..]
+    } else {
+        channels
+    } {
         c.args(["--channel", ch]);
     }
     c.args(packages);
@@ -216,6 +230,26 @@ fn conda_install(env: &Path, packages: &[String], channels: &[String]) -> Result
             e.message
         ))
     })
+}
+
+/// With plugin specs: the plugins step right after the Traefik binary
+/// (the environments are there, the services not yet restarted) and the
+/// post-install step last.
+pub fn add_steps(
+    steps: &mut Vec<Box<dyn crate::install::AnyStep>>,
+    stop_page_before: &mut usize,
+    specs: Vec<String>,
+) {
+    if specs.is_empty() {
+        return;
+    }
+    let at = 1 + steps
+        .iter()
+        .position(|s| s.name() == "Traefik binary")
+        .unwrap_or(3);
+    steps.insert(at, Box::new(Plugins { specs }));
+    *stop_page_before += 1;
+    steps.push(Box::new(PostInstall));
 }
 
 /// `tljh_post_install()`, last, once the hub answers.
@@ -249,5 +283,23 @@ impl Step for PostInstall {
         hooks::call(ctx.paths, "tljh_post_install", serde_json::json!({}))?;
         // TLJH runs it on every install: what it does is the plugin's.
         Ok(Outcome::unchanged("tljh_post_install ran"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_steps_come_after_traefik_and_last_only_with_specs() {
+        let (mut steps, mut stop) = crate::install::steps();
+        let n = steps.len();
+        add_steps(&mut steps, &mut stop, vec![]);
+        assert_eq!(steps.len(), n);
+        add_steps(&mut steps, &mut stop, vec!["p".into()]);
+        let names: Vec<_> = steps.iter().map(|s| s.name()).collect();
+        assert_eq!(names[4..6], ["Traefik binary", "TLJH plugins"]);
+        assert_eq!(names.last(), Some(&"TLJH plugins' post-install"));
+        assert_eq!(names[stop], "Start Traefik and JupyterHub", "{names:?}");
     }
 }
