@@ -110,6 +110,15 @@ def plugins_new_user_home(c):
     expect(calls == [f"tljh_new_user_create {c.prefix}/state {unix}"],
            f"tljh_new_user_create must run once, at creation (the ensure-user above came later): {calls}")
     b.stop()
+    # A raising tljh_new_user_create fails ensure-user (so the spawn), naming the plugin.
+    state = f"{c.prefix}/state"
+    c.sh(f"echo tljh_new_user_create > {state}/hubcfg-test-plugin.fail")
+    try:
+        p = c.sh(f"{c.hubcfg_cmd} ensure-user e2e-plugin-fails", check=False)
+    finally:
+        c.sh(f"rm -f {state}/hubcfg-test-plugin.fail")
+    expect(p.returncode != 0 and "the plugin hubcfg_test (hubcfg-test-plugin 0.1.0) failed" in p.stderr,
+           f"ensure-user with a raising tljh_new_user_create: exit {p.returncode}: {tail(p.stdout + p.stderr)}")
 
 
 @scenario()

@@ -205,7 +205,7 @@ fn pip_install(
 
 /// `mamba install` (conda when Miniforge has no mamba) into the user env;
 /// conda-forge when no plugin names a channel, as TLJH.
-fn conda_install(env: &Path, packages: &[String], channels: &[String]) -> Result<()> {
+fn conda_command(env: &Path, packages: &[String], channels: &[String]) -> Command {
     let mamba = env.join("bin/mamba");
     let exe = if mamba.exists() {
         mamba
@@ -215,14 +215,20 @@ fn conda_install(env: &Path, packages: &[String], channels: &[String]) -> Result
     let mut c = Command::new(exe);
     c.args(["install", "--yes", "--prefix"]).arg(env);
     let default = ["conda-forge".to_string()];
-    for ch in if channels.is_empty() {
+    let channels = if channels.is_empty() {
         &default[..]
     } else {
         channels
-    } {
+    };
+    for ch in channels {
         c.args(["--channel", ch]);
     }
     c.args(packages);
+    c
+}
+
+fn conda_install(env: &Path, packages: &[String], channels: &[String]) -> Result<()> {
+    let mut c = conda_command(env, packages, channels);
     cmd::run_checked(&mut c).map(drop).map_err(|e| {
         Error::new(format!(
             "installing the TLJH plugins' conda packages ({}): {}",
@@ -289,6 +295,41 @@ impl Step for PostInstall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conda_packages_go_to_the_user_env_with_conda_forge_unless_channels_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = |c: &Command| -> Vec<String> {
+            std::iter::once(c.get_program())
+                .chain(c.get_args())
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let env = dir.path();
+        let p = env.display();
+        let c = conda_command(env, &["numpy".into()], &[]);
+        assert_eq!(
+            args(&c),
+            [
+                format!("{p}/bin/conda"),
+                "install".into(),
+                "--yes".into(),
+                "--prefix".into(),
+                p.to_string(),
+                "--channel".into(),
+                "conda-forge".into(),
+                "numpy".into()
+            ]
+        );
+        std::fs::create_dir_all(env.join("bin")).unwrap();
+        std::fs::write(env.join("bin/mamba"), "").unwrap();
+        let c = conda_command(env, &["a".into(), "b".into()], &["x".into(), "y".into()]);
+        assert_eq!(args(&c)[0], format!("{p}/bin/mamba"));
+        assert_eq!(
+            args(&c)[5..],
+            ["--channel", "x", "--channel", "y", "a", "b"]
+        );
+    }
 
     #[test]
     fn plugin_steps_come_after_traefik_and_last_only_with_specs() {
