@@ -149,7 +149,9 @@ def plugins_failure_keeps_the_hub(c):
     expect(p.returncode != 0, f"bootstrap with a raising plugin exited 0: {tail(out)}")
     expect("the plugin hubcfg_test (hubcfg-test-plugin 0.1.0) failed" in out and "RuntimeError" in out,
            f"the failure does not name the plugin and its traceback: {tail(out)}")
-    print("    " + next(l for l in out.splitlines() if "TLJH plugins failed" in l))
+    lines = out.splitlines()
+    at = next(i for i, l in enumerate(lines) if "TLJH plugins failed" in l)
+    print("    " + "\n    ".join(lines[at:at + 12]))
     expect(c.hub_api_ok() and _hub_pid(c) == before, "the hub from before stopped or restarted")
     p = _bootstrap(c, "--plugin /nonexistent/hubcfg-no-such-plugin")
     out = p.stdout + p.stderr
