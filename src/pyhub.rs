@@ -8,7 +8,10 @@
 //! as the working directory, so the code that runs is always this binary's,
 //! whatever Python it is: TLJH's hub environment before bootstrap has
 //! replaced it, or ours. `-E -s` keep `PYTHON*` variables and the user's
-//! site-packages out of it.
+//! site-packages out of it. `run_with` runs it in another working
+//! directory (TLJH plugins run in `$PREFIX/state`): then the copy is found
+//! through `PYTHONPATH`, every other `PYTHON*` variable is removed, and
+//! `-s -B` stay.
 
 use crate::error::{Context, Error, Result};
 use serde_json::Value as Json;
