@@ -25,7 +25,9 @@ fn run(paths: &Paths, request: &Json, doing: &str) -> Result<Json> {
         Reply::Ok(r) => Ok(r),
         Reply::Failed { kind, message } if kind == "plugin_failed" => {
             Err(Error::new(format!("{doing}: {message}")).with_hint(format!(
-                "fix or upgrade the plugin (or remove its spec from {}) and run bootstrap again",
+                "fix or upgrade the plugin and run bootstrap again (or remove it: \
+                 `{}/bin/pip uninstall` it, then delete its spec from {})",
+                paths.hub_env().display(),
                 super::state::path(paths).display()
             )))
         }
