@@ -11,7 +11,7 @@ import json
 import shlex
 from pathlib import Path
 
-from .browser import dummy_user
+from .browser import admin, dummy_user, ensure_dummy_auth
 from .core import CheckFailed, expect, scenario, tail, unix_name
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests/fixtures/plugins/hubcfg-test-plugin"
@@ -94,6 +94,9 @@ def plugins_installed_and_every_hook_runs(c):
 
 @scenario()
 def plugins_new_user_home(c):
+    # Made by the admin first: users_checks leaves a users.allowed list.
+    ensure_dummy_auth(c)
+    admin(c).api("POST", f"/users/{USER}", (201, 409))
     b = dummy_user(c, USER)
     b.spawn()
     unix = unix_name(USER)
