@@ -100,13 +100,13 @@ def plugins_new_user_home(c):
     b = dummy_user(c, USER)
     b.spawn()
     unix = unix_name(USER)
-    # A later start of the same user: the account exists, so no hook.
-    again = c.sh(f"{c.hubcfg_cmd} ensure-user {USER}").stdout.strip()
-    expect(again == unix, f"ensure-user {USER} printed {again!r}")
     home = c.sh(f"getent passwd {unix} | cut -d: -f6").stdout.strip()
     owner = c.sh(f"stat -c %U {home}/hello.txt", check=False).stdout.strip()
     expect(owner == unix, f"tljh-new-user's hello.txt in {home}: owner {owner!r} (want {unix})")
     expect("hello from the plugin" in c.sh(f"cat {home}/hello.txt").stdout, "hello.txt has other content")
+    # A later start of the same user: the account exists, so no hook.
+    again = c.sh(f"{c.hubcfg_cmd} ensure-user {USER}").stdout.strip()
+    expect(again == unix, f"ensure-user {USER} printed {again!r}")
     made = c.sh(f"cat {home}/hubcfg-test-plugin.txt", check=False).stdout
     expect(made == f"made for {unix}\n", f"the test plugin's tljh_new_user_create file: {made!r}")
     calls = [l for l in _trace(c).splitlines() if l.startswith("tljh_new_user_create")]
