@@ -3,6 +3,7 @@
 Thin glue with no defaults of its own: every setting comes from
 state/hub-config.json, which `hubcfg render` writes from config/config.toml
 (jupyterhub.service runs it just before the hub starts). After those settings,
+TLJH plugins' tljh_custom_jupyterhub_config(c) runs, then
 config/jupyterhub_config.d/*.py are loaded in name order, so they win.
 
 This file is replaced on every install; put your own settings in
@@ -331,8 +332,28 @@ def configure(c, path=None):
     return hub
 
 
+def apply_plugins(c):
+    """TLJH plugins' tljh_custom_jupyterhub_config(c), as TLJH calls it on
+    every hub start; a plugin that raises stops the hub naming it."""
+    try:
+        from hubcfg_hub import plugins
+    except ImportError:
+        return  # hubcfg's Python package is not installed here
+    if not plugins.entry_points():
+        return
+    try:
+        pm, labels = plugins.manager()
+        plugins.call(pm, labels, "tljh_custom_jupyterhub_config", {"c": c})
+    except plugins.PluginFailed as e:
+        raise SystemExit(
+            f"hubcfg: the TLJH plugin {e.plugin} failed in "
+            f"tljh_custom_jupyterhub_config:\n{e.message}"
+        ) from None
+
+
 if "get_config" in globals():
     c = get_config()  # noqa: F821 (provided by traitlets when loading this file)
     _hub = configure(c)
+    apply_plugins(c)
     for _snippet in config_d_files(_hub["config_d"]):
         load_subconfig(_snippet)  # noqa: F821

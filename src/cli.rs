@@ -22,6 +22,7 @@ use std::time::Duration;
 mod backup;
 mod export;
 mod migrate;
+mod plugins;
 mod uninstall;
 mod users;
 
@@ -159,6 +160,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Install or upgrade the hub on this machine.
     Bootstrap(BootstrapArgs),
+    /// The TLJH plugins: recorded specs, installed plugins and their hooks.
+    Plugins(plugins::PluginsArgs),
     /// Back up the hub into one archive (config, state, accounts; --homes: homes).
     Backup(backup::BackupArgs),
     /// Restore a backup (installs first on a machine without a hub).
@@ -349,6 +352,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             crate::install::run(&paths, &args, &ui)
         }
         Some(Command::Uninstall(args)) => uninstall::run(&paths, &args),
+        Some(Command::Plugins(args)) => plugins::run(args, &paths, opts.json),
         Some(Command::Render { hub_stopped }) => {
             let written = crate::render::write_all(&paths)?;
             let say = &opts.messages;
@@ -366,7 +370,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             admin,
             groups,
         }) => {
-            let unix = crate::users::ensure_hub_user(&paths, &name, admin, &groups)?;
+            let (unix, created) = crate::users::ensure_hub_user(&paths, &name, admin, &groups)?;
+            if created {
+                crate::plugins::new_user_created(&paths, &unix)?;
+            }
             println!("{unix}");
             Ok(())
         }

@@ -30,6 +30,7 @@ pub mod migrate;
 pub mod native;
 pub mod paths;
 pub mod pins;
+pub mod plugins;
 pub mod pyhub;
 pub mod reload;
 pub mod render;

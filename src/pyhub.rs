@@ -8,7 +8,10 @@
 //! as the working directory, so the code that runs is always this binary's,
 //! whatever Python it is: TLJH's hub environment before bootstrap has
 //! replaced it, or ours. `-E -s` keep `PYTHON*` variables and the user's
-//! site-packages out of it.
+//! site-packages out of it. `run_with` runs it in another working
+//! directory (TLJH plugins run in `$PREFIX/state`): then the copy is found
+//! through `PYTHONPATH`, every other `PYTHON*` variable is removed, and
+//! `-s -B` stay.
 
 use crate::error::{Context, Error, Result};
 use serde_json::Value as Json;
@@ -29,7 +32,27 @@ pub const PACKAGE: &[(&str, &str)] = &[
     module!("__init__.py"),
     module!("_jsonio.py"),
     module!("config_yaml.py"),
+    module!("plugins.py"),
+    module!("tljh_compat/tljh/__init__.py"),
+    module!("tljh_compat/tljh/config.py"),
+    module!("tljh_compat/tljh/configurer.py"),
+    module!("tljh_compat/tljh/hooks.py"),
+    module!("tljh_compat/tljh/normalize.py"),
+    module!("tljh_compat/tljh/systemd.py"),
+    module!("tljh_compat/tljh/user.py"),
+    module!("tljh_compat/tljh/utils.py"),
 ];
+
+/// Where and how a module runs, beyond the defaults of `run`.
+#[derive(Debug, Clone, Default)]
+pub struct Options<'a> {
+    /// The working directory (default: the temp copy). With one, the copy
+    /// is found through `PYTHONPATH` (every other `PYTHON*` variable
+    /// removed) instead of `-E`, so the package is still this binary's.
+    pub cwd: Option<&'a Path>,
+    /// Extra environment variables.
+    pub env: Vec<(&'a str, String)>,
+}
 
 /// What a module replied.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +68,17 @@ pub enum Reply {
 /// errors ("reading config.yaml"). A crash (no JSON reply) is an error with
 /// the end of its stderr.
 pub fn run(python: &Path, module: &str, request: &Json, doing: &str) -> Result<Reply> {
+    run_with(python, module, request, doing, &Options::default())
+}
+
+/// `run` with a working directory and environment of the caller's.
+pub fn run_with(
+    python: &Path,
+    module: &str,
+    request: &Json,
+    doing: &str,
+    opts: &Options,
+) -> Result<Reply> {
     let dir = tempfile::Builder::new()
         .prefix("hubcfg-py.")
         .tempdir()
@@ -52,12 +86,27 @@ pub fn run(python: &Path, module: &str, request: &Json, doing: &str) -> Result<R
     let pkg = dir.path().join("hubcfg_hub");
     fs_err::create_dir(&pkg)?;
     for (name, text) in PACKAGE {
-        fs_err::write(pkg.join(name), text)?;
+        let path = pkg.join(name);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(path, text)?;
     }
     let mut cmd = Command::new(python);
-    cmd.args(["-E", "-s", "-B", "-m"])
+    match opts.cwd {
+        None => drop(cmd.args(["-E"]).current_dir(dir.path())),
+        Some(cwd) => {
+            for (k, _) in std::env::vars_os() {
+                if k.to_string_lossy().starts_with("PYTHON") {
+                    cmd.env_remove(k);
+                }
+            }
+            cmd.env("PYTHONPATH", dir.path()).current_dir(cwd);
+        }
+    }
+    cmd.args(["-s", "-B", "-m"])
         .arg(format!("hubcfg_hub.{module}"))
-        .current_dir(dir.path());
+        .envs(opts.env.iter().map(|(k, v)| (k, v)));
     let out = crate::cmd::run_with_stdin(&mut cmd, request.to_string().as_bytes())
         .context(|| doing.to_string())?;
     let shown = format!("{} -m hubcfg_hub.{module}", python.display());
@@ -90,11 +139,19 @@ mod tests {
     #[test]
     fn every_file_of_the_package_is_compiled_in() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/python/hubcfg_hub");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".py"))
-            .collect();
+        let mut on_disk: Vec<String> = vec![];
+        let mut todo = vec![dir.clone()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    todo.push(path);
+                } else if path.extension().is_some_and(|x| x == "py") {
+                    let rel = path.strip_prefix(&dir).unwrap();
+                    on_disk.push(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
         on_disk.sort();
         let mut listed: Vec<String> = PACKAGE.iter().map(|(n, _)| n.to_string()).collect();
         listed.sort();

@@ -337,20 +337,35 @@ pub fn ensure_hub_user_recorded(
     groups: &[String],
     journal: Option<&Journal>,
 ) -> Result<String> {
+    ensure_reporting_created(acc, name, admin, groups, journal).map(|(unix, _)| unix)
+}
+
+/// `ensure_hub_user_recorded`, and whether the account was created now.
+fn ensure_reporting_created(
+    acc: &dyn Accounts,
+    name: &str,
+    admin: bool,
+    groups: &[String],
+    journal: Option<&Journal>,
+) -> Result<(String, bool)> {
     let unix = resolve_account(acc, name)?;
     let actions = plan_user(acc, &unix, admin, groups)?;
+    let created = actions
+        .iter()
+        .any(|a| matches!(a, UserAction::CreateUser(_)));
     apply_recorded(acc, &actions, journal)?;
-    Ok(unix)
+    Ok((unix, created))
 }
 
 /// Creates or updates the unix account for hub user `name`, journaled in
-/// `paths`' journal; returns its unix name.
+/// `paths`' journal; returns its unix name and whether it was created now
+/// (TLJH plugins' tljh_new_user_create runs then).
 pub fn ensure_hub_user(
     paths: &crate::paths::Paths,
     name: &str,
     admin: bool,
     groups: &[String],
-) -> Result<String> {
+) -> Result<(String, bool)> {
     let journal = Journal::of(paths, "ensure-user");
-    ensure_hub_user_recorded(&SystemAccounts, name, admin, groups, Some(&journal))
+    ensure_reporting_created(&SystemAccounts, name, admin, groups, Some(&journal))
 }

@@ -79,3 +79,41 @@ fn account_name_rule_on_the_shared_table() {
         assert!(!is_account_name(name), "{name:?} should be refused");
     }
 }
+
+/// TLJH plugins' `tljh.normalize.generate_system_username("jupyter-" +
+/// name)` (hubcfg's compat package) gives the same account as the Rust
+/// mapping for every name of the table (`.`, `@`, upper case, 32+ chars).
+#[test]
+fn python_normalize_agrees_with_the_rust_mapping() {
+    let python = std::path::Path::new("/usr/bin/python3");
+    if !python.exists() {
+        panic!("needs /usr/bin/python3 (the hub's Python) to run tljh.normalize");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in hubcfg::pyhub::PACKAGE {
+        let path = dir.path().join("hubcfg_hub").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(python)
+        .arg("-B")
+        .arg(root.join("tests/fixtures/plugins/check_normalize.py"))
+        .arg(dir.path().join("hubcfg_hub/tljh_compat"))
+        .arg(root.join("tests/fixtures/user_names.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    let t = table();
+    assert!(t.names.len() >= 6);
+    for n in t.names {
+        assert_eq!(got[&n.hub], n.account, "{}", n.hub);
+        assert_eq!(got[&n.hub], unix_name(&n.hub).unwrap(), "{}", n.hub);
+    }
+}

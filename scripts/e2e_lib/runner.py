@@ -31,7 +31,7 @@ import traceback
 from .core import SCENARIOS, CheckFailed, Container, _current, tail
 
 # Registration order is run order.
-MODULES = ["hub_checks", "config_checks", "status_checks", "letsencrypt_checks", "lifecycle_checks", "users_checks", "browser_checks", "load_checks", "workshop", "backup_checks", "uninstall_checks", "tljh_checks"]
+MODULES = ["hub_checks", "config_checks", "status_checks", "letsencrypt_checks", "lifecycle_checks", "users_checks", "browser_checks", "load_checks", "workshop", "backup_checks", "plugin_checks", "uninstall_checks", "tljh_checks"]
 LISTS = ("core", "full", "memory")
 
 

@@ -124,7 +124,7 @@ pub fn run(paths: &Paths, opts: &Opts, say: &dyn Reporter) -> Result<()> {
         ),
         created: crate::tls_probe::rfc3339(created),
         prefix: paths.prefix.display().to_string(),
-        plugins: vec![],
+        plugins: crate::plugins::state::load(paths)?,
         accounts: accounts.clone(),
         tls_files,
         members: vec![],

@@ -31,8 +31,8 @@ pub struct Manifest {
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub created: String,
     pub prefix: String,
-    /// Installed hubcfg plugins (names and versions). None exist yet: the
-    /// place is kept so that archives made once plugins exist still read.
+    /// The TLJH plugin specs recorded in state/plugins.json (which the
+    /// archive's state/ carries too), for a reader of the manifest.
     pub plugins: Vec<String>,
     pub accounts: Vec<Account>,
     /// Certificate files named in `https.tls.*`, kept at their paths.

@@ -239,7 +239,7 @@ fn restore_accounts(v: &Verified, paths: &Paths, ui: &dyn Reporter) -> Result<()
     let acc = crate::users::SystemAccounts;
     let (mut made, mut homes, mut files) = (0, 0, 0);
     for a in &v.manifest.accounts {
-        let unix = crate::users::ensure_hub_user(paths, &a.hub_name, a.admin, &[])
+        let (unix, _) = crate::users::ensure_hub_user(paths, &a.hub_name, a.admin, &[])
             .context(|| format!("re-creating the account of hub user {}", a.hub_name))?;
         if unix != a.unix_name {
             ui.warn(&format!(

@@ -289,7 +289,13 @@ pub fn check_document(root: &Value) -> Vec<Problem> {
         )),
         Place::Unknown => match v.as_object().filter(|o| !o.is_empty()) {
             // Report the leaves, so `user.admin` gets its suggestion.
-            Some(inner) => walk_unknown(inner, path, &mut out),
+            Some(inner) => {
+                let from = out.len();
+                walk_unknown(inner, path, &mut out);
+                if !path.contains('.') {
+                    kept_for_plugins(&mut out[from..]);
+                }
+            }
             None => out.push(unknown_key(path)),
         },
     });
@@ -315,6 +321,18 @@ fn check_known(key: &schema::Key, path: &str, v: &Value, out: &mut Vec<Problem>)
             }
             Ok(()) => {}
         },
+    }
+}
+
+/// A table of its own at the top (`[plasma]`, `[Test]`) that resembles no
+/// known key: TLJH's schema lets such keys through and plugins keep their
+/// settings there (`tljh_config_post_install`), so it is a warning. One that
+/// looks like a typo of a known key stays an error.
+fn kept_for_plugins(problems: &mut [Problem]) {
+    for p in problems.iter_mut().filter(|p| p.hint.is_none()) {
+        p.warning = true;
+        p.message =
+            "unknown key, kept as it is (hubcfg ignores it; a TLJH plugin may read it)".into();
     }
 }
 

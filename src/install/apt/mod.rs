@@ -174,13 +174,7 @@ impl AptPackages {
     /// for and the dependencies apt pulled in, which uninstall
     /// `--purge-packages` removes again (and nothing that was there).
     fn record_new(&self, ctx: &Ctx, before: &BTreeSet<String>) -> Result<()> {
-        let journal = crate::journal::Journal::of(ctx.paths, "bootstrap");
-        for package in self.system.installed_packages()?.difference(before) {
-            journal.record(crate::journal::Change::PackageInstalled {
-                package: package.clone(),
-            })?;
-        }
-        Ok(())
+        record_new(self.system.as_ref(), ctx.paths, before)
     }
 
     fn check_python(&self) -> Result<()> {
@@ -194,6 +188,46 @@ impl AptPackages {
         }
         Ok(())
     }
+}
+
+fn record_new(
+    system: &dyn PackageSystem,
+    paths: &crate::paths::Paths,
+    before: &BTreeSet<String>,
+) -> Result<()> {
+    let journal = crate::journal::Journal::of(paths, "bootstrap");
+    for package in system.installed_packages()?.difference(before) {
+        journal.record(crate::journal::Change::PackageInstalled {
+            package: package.clone(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Installs those of `packages` that are missing (other steps' packages,
+/// e.g. TLJH plugins'), the lists refreshed first when stale, each new
+/// package journaled as the apt step does; returns the ones installed.
+pub fn install_missing(
+    system: &dyn PackageSystem,
+    paths: &crate::paths::Paths,
+    packages: &[String],
+) -> Result<Vec<String>> {
+    let mut missing = vec![];
+    for p in packages {
+        if !system.is_installed(p)? {
+            missing.push(p.as_str());
+        }
+    }
+    if missing.is_empty() {
+        return Ok(vec![]);
+    }
+    let before = system.installed_packages()?;
+    if lists_are_stale(system.lists_age()) {
+        system.update()?;
+    }
+    system.install(&missing)?;
+    record_new(system, paths, &before)?;
+    Ok(missing.into_iter().map(str::to_string).collect())
 }
 
 /// What the apt step does.

@@ -247,3 +247,35 @@ fn dpkg_rows_count_as_installed_unless_removed() {
     let got = parse_installed(text);
     assert_eq!(got, ["python3:amd64", "sudo"].map(String::from).into());
 }
+
+/// TLJH plugins' packages: only the missing ones, lists refreshed when
+/// stale, journaled with what they pulled in; then nothing.
+#[test]
+fn install_missing_installs_and_journals_other_steps_packages() {
+    let t = TestEnv::new();
+    let calls = Rc::new(RefCell::new(vec![]));
+    let fake = FakeApt {
+        installed: RefCell::new(["sudo".to_string()].into()),
+        calls: calls.clone(),
+        also_installs: vec!["libhello"],
+        ..Default::default()
+    };
+    let wanted = ["hello".to_string(), "sudo".to_string()];
+    let added = install_missing(&fake, &t.paths, &wanted).unwrap();
+    assert_eq!(added, ["hello"]);
+    assert_eq!(*calls.borrow(), ["update", "install hello"]);
+    let journal = crate::journal::Journal::of(&t.paths, "bootstrap");
+    let keys: Vec<String> = journal
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change.key())
+        .collect();
+    assert_eq!(keys, ["package hello", "package libhello"]);
+    assert!(
+        install_missing(&fake, &t.paths, &wanted)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(calls.borrow().len(), 2);
+}

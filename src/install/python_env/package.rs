@@ -9,8 +9,10 @@
 //! list` and `pip show hubcfg-hub` name it and its version, and `pip
 //! uninstall` could remove it cleanly. No wheel, no installer run: the
 //! files are compared byte for byte and only the differing ones are
-//! rewritten; an older version's `.dist-info` and modules that left the
-//! package are removed.
+//! rewritten; an older version's `.dist-info` and top-level modules that
+//! left the package are removed. Subdirectories (`tljh_compat/tljh/`, the
+//! TLJH compatibility package plugins import) are written the same way; a
+//! file that leaves one stays until the directory is removed.
 
 use crate::error::{Context, Result};
 use crate::fsutil;
