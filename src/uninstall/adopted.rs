@@ -19,11 +19,12 @@ pub const TOML_ASIDE: &str = "config.toml.hubcfg";
 pub const JOURNAL_ASIDE: &str = "journal.jsonl.undone-by-uninstall";
 
 /// The files in state/ that only hubcfg writes (TLJH's own stay).
-fn hubcfg_state(paths: &Paths) -> [PathBuf; 3] {
+fn hubcfg_state(paths: &Paths) -> [PathBuf; 4] {
     [
         paths.hub_config_json(),
         paths.hub_token(),
         paths.traefik_env(),
+        crate::plugins::state::path(paths),
     ]
 }
 
