@@ -8,7 +8,8 @@ from running that hub (FirstUse passwords by logging in, a session cookie,
 an API token, a group, a stopped named server). `tljh_adoption_rollback`
 breaks hubcfg's hub on purpose and checks that bootstrap puts TLJH back;
 `tljh_adoption` runs the good bootstrap and checks that everything still
-works under hubcfg."""
+works under hubcfg, the TLJH plugin in hub/ too; `tljh_uninstall_gives_tljh_back`
+gives the machine back to TLJH."""
 
 import hashlib
 import json
@@ -33,7 +34,10 @@ BREAK_FILE = "config/jupyterhub_config.d/e2e-breaks-only-hubcfg.py"
 # Loaded by both hubs (TLJH's escape hatch); only hubcfg's unit sets
 # HUBCFG_HUB_CONFIG, so only hubcfg's hub fails to start.
 BREAK = 'import os\nif os.environ.get("HUBCFG_HUB_CONFIG"):\n    raise SystemExit("e2e: breaks hubcfg\'s hub on purpose")\n'
-HUB_PIP = ["jupyterhub>=5.2,<6", "jupyterhub-firstuseauthenticator>=1.1,<2", "jupyterhub-traefik-proxy>=2,<3", "jupyterhub-systemdspawner>=1.0.2,<2", "ruamel.yaml>=0.18,<0.19"]
+# A TLJH plugin TLJH installed into hub/ (as `--plugin tljh-new-user` did);
+# adoption records it, and it copies state/new_user_data/ into new homes.
+TLJH_PLUGIN = "tljh-new-user"
+HUB_PIP = [TLJH_PLUGIN, "jupyterhub>=5.2,<6", "jupyterhub-firstuseauthenticator>=1.1,<2", "jupyterhub-traefik-proxy>=2,<3", "jupyterhub-systemdspawner>=1.0.2,<2", "ruamel.yaml>=0.18,<0.19"]
 
 
 def tljh_account(name):
@@ -83,6 +87,7 @@ def build_layout(c):
     c.sh(f"install -d -m 700 {p}/state {p}/state/rules {p}/config {p}/config/jupyterhub_config.d")
     put(c, f"{p}/state/traefik.toml", (HERE / "traefik.toml").read_text().replace("@PREFIX@", p))
     put(c, f"{p}/state/rules/dynamic.toml", "# TLS settings would be here (https is off)")
+    c.sh(f"install -d -m 0700 {p}/state/new_user_data && echo hello from the TLJH plugin > {p}/state/new_user_data/hello.txt")
     c.sh(f"install -m 600 /dev/null {p}/state/rules/rules.toml && install -m 600 /dev/null {p}/state/acme.json")
     # TLJH writes the secret with the default umask.
     c.sh(f"{p}/hub/bin/python3 -c 'import secrets; print(secrets.token_hex(32), end=\"\")' > {p}/state/traefik-api.secret")
@@ -139,6 +144,8 @@ def tljh_adoption_rollback(c):
     expect(r.returncode != 0, f"bootstrap succeeded with hubcfg's hub broken on purpose: {tail(out)}")
     expect("so the TLJH install was rolled back" in out and "TLJH runs as before" in out, f"no rollback said: {tail(out, 25)}")
     expect("/etc/systemd/system/jupyterhub.service put back" in out, f"the units were not put back: {tail(out, 25)}")
+    said = f"recorded in state/plugins.json and re-installed and upgraded by every bootstrap: {TLJH_PLUGIN} (from the package index)"
+    expect(said in out, f"bootstrap did not say it keeps TLJH's plugin {TLJH_PLUGIN}: {tail(out, 25)}")
     unit = c.sh("cat /etc/systemd/system/jupyterhub.service").stdout
     expect("/tljh/jupyterhub_config.py" in unit, f"jupyterhub.service is not TLJH's after the rollback:\n{unit}")
     expect(c.hub_api_ok(), "TLJH's hub does not answer after the rollback")
@@ -185,6 +192,14 @@ def tljh_adoption(c):
         saved = entry and entry["before"].get("saved")
         text = c.sh(f"cat {shlex.quote(saved)}", check=False).stdout if saved else ""
         expect(mark in text, f"the journal keeps no copy of TLJH's {unit} for uninstall: {entry}")
+    recorded = json.loads(c.sh(f"cat {p}/state/plugins.json", check=False).stdout or "{}").get("specs")
+    expect(recorded == [TLJH_PLUGIN], f"state/plugins.json after the adoption: {recorded}")
+    listed = c.hubcfg("plugins").stdout
+    expect(f"({TLJH_PLUGIN} " in listed and "tljh_new_user_create" in listed, f"hubcfg plugins:\n{listed}")
+    newcomer = "e2e-tljh-newcomer"
+    unix = c.hubcfg("ensure-user", newcomer).stdout.strip()
+    owner = c.sh(f"stat -c %U /home/{unix}/hello.txt", check=False).stdout.strip()
+    expect(owner == unix, f"TLJH's plugin did not give the new user {unix} its hello.txt (owner {owner!r})")
     for name in ODD:
         acct = tljh_account(name)
         got = c.hubcfg("ensure-user", name).stdout.strip()
@@ -239,3 +254,40 @@ def tljh_adopted_rerun_changes_nothing(c):
     expect(steps and not busy, f"the re-run did something: {busy or out[-2000:]}")
     expect("adopting the TLJH install" not in out, f"the re-run adopts again: {tail(out)}")
     expect(c.sh(props).stdout == before, "the re-run restarted the hub or Traefik")
+
+
+@scenario(machine="tljh")
+def tljh_uninstall_gives_tljh_back(c):
+    """After the adoption, `hubcfg uninstall --yes` gives TLJH back: its
+    units and config.yaml, its hub answering on the same state (cookie,
+    passwords, token); a second uninstall has nothing to do."""
+    made_ = made(c)
+    p = c.prefix
+    copy = "/root/hubcfg-uninstall-copy"  # the installed binary goes with the uninstall
+    c.sh(f"cp {p}/bin/hubcfg {copy}")
+    kinds = [json.loads(line).get("kind") for line in c.sh(f"cat {p}/state/journal.jsonl").stdout.splitlines()]
+    expect("adopted" in kinds, f"the journal does not record the adoption: {kinds}")
+    r = c.sh(f"{copy} uninstall --yes", check=False, timeout=900)
+    out = r.stdout + r.stderr
+    expect(r.returncode == 0, f"uninstall exited {r.returncode}: {tail(out, 30)}")
+    expect("TLJH's hub answers at" in out and "TLJH runs its hub again" in out, f"uninstall did not say TLJH is back: {tail(out, 30)}")
+    for unit, mark in (("jupyterhub.service", "/tljh/jupyterhub_config.py"), ("traefik.service", f"-c {p}/state/traefik.toml")):
+        text = c.sh(f"cat /etc/systemd/system/{unit}", check=False).stdout
+        expect(mark in text, f"{unit} is not TLJH's after uninstall:\n{text}")
+    original = (FIXTURES / "e2e-config.yaml").read_text().rstrip("\n") + "\n"
+    expect(c.sh(f"cat {p}/config/config.yaml", check=False).stdout == original, "config.yaml is not the one TLJH had")
+    kept = c.sh(f"ls {p}/config").stdout.split()
+    expect("config.toml.hubcfg" in kept and "config.toml" not in kept and "config.yaml.migrated-by-hubcfg" not in kept, f"config/ after uninstall: {kept}")
+    gone = c.sh(f"ls -d {p}/bin/hubcfg {p}/hub/etc/jupyterhub_config.py {p}/state/hub-config.json {p}/state/hubcfg-hub-token {p}/state/plugins.json {p}/hub/lib/python3*/site-packages/hubcfg_hub* 2>/dev/null", check=False).stdout.split()
+    expect(not gone, f"hubcfg's files are still there: {gone}")
+    expect(c.hub_api_ok(), "TLJH's hub does not answer after uninstall")
+    expect(logged_in(c, made_["cookie"]), "ann's session cookie is refused by TLJH's hub after uninstall")
+    expect(Browser(c).login("e2e-tljh-bob", USERS["e2e-tljh-bob"]), "bob cannot log in to TLJH's hub with his password after uninstall")
+    expect(not Browser(c).login("e2e-tljh-bob", "wrong-password"), "TLJH's hub lets bob in with a wrong password after uninstall")
+    r2 = c.get("/hub/api/users", headers={"Authorization": f"token {made_['token']}"})
+    expect(r2.status_code == 200 and "e2e-tljh-ann" in [u["name"] for u in r2.json()], f"the token under TLJH again: {r2.status_code} {r2.text[:200]}")
+    for f, h in made_["hashes"].items():
+        expect(sha(c, f) == h, f"{f} changed")
+    again = c.sh(f"{copy} uninstall --yes", check=False)
+    expect(again.returncode == 0 and again.stdout.startswith("nothing to do"), f"the second uninstall did something: {tail(again.stdout + again.stderr)}")
+    print("    " + "\n    ".join(r.stdout.splitlines()))

@@ -205,8 +205,26 @@ pub fn begin(
     let Some(found) = found else { return Ok(None) };
     let unit_dir = Path::new(crate::install::services::UNIT_DIR);
     let a = Adoption::capture(found.clone(), paths, unit_dir, converted_here)?;
+    journal(paths, found)?;
     a.notes(paths).iter().for_each(|n| reporter.note(n));
     Ok(Some(a))
+}
+
+/// The adoption in the journal, and TLJH's Traefik files (which the render
+/// step replaces) with their saved copies: `hubcfg uninstall` gives TLJH
+/// back from these.
+pub fn journal(paths: &Paths, found: &str) -> Result<()> {
+    use crate::journal::{Change, Journal};
+    let j = Journal::of(paths, "bootstrap");
+    j.record(Change::Adopted {
+        found: found.into(),
+    })?;
+    for path in [paths.traefik_toml(), paths.dynamic_toml()] {
+        if let Some(before) = j.before(&path)? {
+            j.record_with_note(Change::File { path, before }, Some("TLJH's"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The error bootstrap ends with: a failed services step of an adoption

@@ -95,8 +95,12 @@ pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Resu
         _ => None,
     };
     // TLJH plugins: their steps only when some are recorded or given.
-    let plugin_specs =
-        crate::plugins::state::merged(&crate::plugins::state::load(paths)?, &args.plugins);
+    let (tljh_plugins, tljh_plugin_lines) = match &facts.tljh_install {
+        Some(_) => crate::plugins::found::for_adoption(paths, &args.plugins),
+        None => Default::default(),
+    };
+    let recorded = [crate::plugins::state::load(paths)?, tljh_plugins].concat();
+    let plugin_specs = crate::plugins::state::merged(&recorded, &args.plugins);
     crate::plugins::step::add_steps(&mut steps, &mut stop_page_before, plugin_specs);
 
     let total = steps.len() + 1 + usize::from(migrating.is_some());
@@ -138,6 +142,12 @@ pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Resu
     };
 
     let adoption = adopt::begin(&facts.tljh_install, paths, migrating.is_some(), reporter)?;
+    for (warning, line) in &tljh_plugin_lines {
+        match warning {
+            true => reporter.warn(line),
+            false => reporter.note(line),
+        }
+    }
     let existing = python_env::existing_env(&paths.user_env());
     let (args, user_env_note) = args.with_user_env_of(existing);
     if let Some(note) = user_env_note.filter(|_| adoption.is_some()) {

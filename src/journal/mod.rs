@@ -79,6 +79,11 @@ pub enum Change {
     PackageInstalled {
         package: String,
     },
+    /// Bootstrap adopted the TLJH install it `found` in the prefix:
+    /// uninstall gives TLJH back instead of removing the prefix.
+    Adopted {
+        found: String,
+    },
 }
 
 /// What was at a path before hubcfg changed it.
@@ -116,6 +121,7 @@ impl Change {
             Change::DirCreated { path } => format!("dir {}", path.display()),
             Change::ModeChanged { path, .. } => format!("mode {}", path.display()),
             Change::PackageInstalled { package } => format!("package {package}"),
+            Change::Adopted { .. } => "adopted".into(),
         }
     }
 }

@@ -152,13 +152,31 @@ pub fn exists_error(toml: &Path) -> Error {
 /// Renames `yaml` to `<yaml>.migrated-by-hubcfg` and puts a note at its
 /// top; returns the new name. The rename comes first, so the settings are
 /// never in no file.
+const NOTE_START: &str = "# hubcfg migrate converted this file to ";
+const NOTE_END: &str =
+    "# Change settings there (`sudo hubcfg set KEY VALUE`); this copy is kept for reference.\n";
+
+/// A retired config.yaml's text without the note `retire_yaml` put at its
+/// top: TLJH's bytes (the text as it is when the note is not there).
+pub fn unretired_text(text: &str) -> &str {
+    let Some(rest) = text.strip_prefix(NOTE_START) else {
+        return text;
+    };
+    let Some((first, rest)) = rest.split_once('\n') else {
+        return text;
+    };
+    match rest.strip_prefix(NOTE_END) {
+        Some(tljh) if first.ends_with(" and no longer reads it.") => tljh,
+        _ => text,
+    }
+}
+
 pub fn retire_yaml(yaml: &Path, toml: &Path) -> Result<PathBuf> {
     let to = migrated_name(yaml);
     fs_err::rename(yaml, &to)?;
     let text = fs_err::read_to_string(&to)?;
     let note = format!(
-        "# hubcfg migrate converted this file to {} and no longer reads it.\n\
-         # Change settings there (`sudo hubcfg set KEY VALUE`); this copy is kept for reference.\n",
+        "{NOTE_START}{} and no longer reads it.\n{NOTE_END}",
         toml.display()
     );
     crate::fsutil::write_atomic(&to, format!("{note}{text}").as_bytes(), file::CONFIG_MODE)?;
@@ -202,6 +220,8 @@ mod tests {
                 text.starts_with("# hubcfg migrate converted") && text.ends_with("\na: 1\n"),
                 "{text}"
             );
+            assert_eq!(unretired_text(&text), "a: 1\n");
+            assert_eq!(unretired_text("# mine\na: 1\n"), "# mine\na: 1\n");
             assert_eq!(
                 state(&paths),
                 State::Done {

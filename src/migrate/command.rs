@@ -111,7 +111,8 @@ pub fn report_lines(c: &Converted) -> Vec<String> {
     }
     out.push(
         "Not converted: the hub's state (database, cookie secret, passwords), which hubcfg \
-         uses where it is, and TLJH plugins; `hubcfg bootstrap` swaps TLJH's units for hubcfg's"
+         uses where it is; `hubcfg bootstrap` swaps TLJH's units for hubcfg's and records \
+         the TLJH plugins in hub/"
             .into(),
     );
     out

@@ -2,6 +2,7 @@
 //! outside the prefix, in reverse order, and nothing else; then removes the
 //! prefix. Plan (src/uninstall/plan.rs) → shown → confirmed → executed.
 
+mod adopted;
 mod packages;
 mod plan;
 mod undo;
@@ -16,6 +17,7 @@ use crate::paths::Paths;
 use crate::systemd::{ServiceManager, Systemctl};
 use crate::users::{Accounts, SystemAccounts};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,6 +36,13 @@ pub struct Machine<'a> {
     pub unit_dir: PathBuf,
     pub bin_dir: PathBuf,
     pub sudoers_dir: PathBuf,
+    /// Waits until a hub answers at the URL; how long it took.
+    pub wait_hub: &'a dyn Fn(&str) -> Result<Duration>,
+}
+
+/// TLJH's hub after an uninstall gave it back: it starts slower than ours.
+fn wait_for_tljh(url: &str) -> Result<Duration> {
+    crate::hub_probe::wait_ready(url, Duration::from_secs(180))
 }
 
 impl Machine<'static> {
@@ -45,6 +54,7 @@ impl Machine<'static> {
             unit_dir: PathBuf::from("/etc/systemd/system"),
             bin_dir: PathBuf::from("/usr/bin"),
             sudoers_dir: PathBuf::from("/etc/sudoers.d"),
+            wait_hub: &wait_for_tljh,
         }
     }
 }
@@ -61,7 +71,7 @@ pub fn describe(paths: &Paths, plan: &Plan, opts: &Opts) -> String {
             s.push_str(&format!("  {l}\n"));
         }
     }
-    if !opts.keep_data {
+    if !opts.keep_data && !plan.tljh_back {
         s.push_str(&format!(
             "run 'hubcfg backup' first to keep {} and {} (settings, passwords, the hub database)\n",
             paths.config_dir().display(),
@@ -99,7 +109,10 @@ pub fn confirm(
         )
         .with_hint("read the plan above, then run it again with --yes"));
     }
-    if !opts.keep_data && yes(&ask("make a backup with 'hubcfg backup' first? [y/N] ")?) {
+    if !opts.keep_data
+        && !plan.tljh_back
+        && yes(&ask("make a backup with 'hubcfg backup' first? [y/N] ")?)
+    {
         backup(paths)?;
     }
     if !yes(&ask("go ahead? [y/N] ")?) {
@@ -188,10 +201,16 @@ pub fn run(paths: &Paths, opts: &Opts) -> Result<()> {
         &offer_backup,
     )?;
     execute(&plan.actions, &machine, &mut |line| println!("{line}"))?;
-    println!("uninstalled: hubcfg's hub is gone from this machine");
+    if plan.tljh_back {
+        println!("uninstalled: hubcfg is gone from this machine, and TLJH runs its hub again");
+    } else {
+        println!("uninstalled: hubcfg's hub is gone from this machine");
+    }
     Ok(())
 }
 
+#[cfg(test)]
+mod adopted_tests;
 #[cfg(test)]
 mod edge_tests;
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub struct Plan {
     pub actions: Vec<Undo>,
     /// What stays on the machine, each with why.
     pub leaves: Vec<String>,
+    /// An adopted TLJH install is given back instead of the prefix removed.
+    pub tljh_back: bool,
 }
 
 /// What no uninstall removes: not journaled, and not ours alone.
@@ -111,7 +113,7 @@ fn found_on_machine(paths: &Paths, journaled: &BTreeSet<String>, m: &Machine) ->
     out
 }
 
-fn exists(p: &Path) -> bool {
+pub(super) fn exists(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok()
 }
 
@@ -296,6 +298,7 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
                 packages.push(package.clone());
                 None
             }
+            Change::Adopted { .. } => None,
         };
         if let Some(u) = undo {
             if let Undo::RemoveFile(p) | Undo::Restore { path: p, .. } = &u {
@@ -308,7 +311,17 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
         acts.push(Undo::DaemonReload);
     }
     super::packages::plan_packages(&mut plan, packages, m, opts)?;
-    plan_prefix(&mut plan, paths, prefix_ours, opts);
+    if entries
+        .iter()
+        .any(|e| matches!(e.change, Change::Adopted { .. }))
+        && prefix_ours
+    {
+        let url = crate::effective::load(paths).map(|e| crate::hub_probe::hub_api_url(&e));
+        let url = url.unwrap_or_else(|_| "http://127.0.0.1:80/hub/api".into());
+        super::adopted::plan_tljh_back(&mut plan, paths, url);
+    } else {
+        plan_prefix(&mut plan, paths, prefix_ours, opts);
+    }
     if !plan.actions.is_empty() {
         plan.leaves
             .extend(ALWAYS_LEFT.iter().map(|s| s.to_string()));

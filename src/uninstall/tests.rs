@@ -60,6 +60,7 @@ impl World {
             unit_dir: self.t.sys_dir("systemd"),
             bin_dir: self.t.sys_dir("bin"),
             sudoers_dir: self.t.sys_dir("sudoers.d"),
+            wait_hub: &|_| Ok(std::time::Duration::ZERO),
         }
     }
     pub fn journal(&self) -> Journal {

@@ -43,6 +43,21 @@ pub enum Undo {
     },
     DeleteGroup(String),
     PurgePackages(Vec<String>),
+    /// TLJH's config.yaml back from `retired` (hubcfg's note taken out);
+    /// config.toml renamed `aside`.
+    TljhConfigBack {
+        retired: PathBuf,
+        yaml: PathBuf,
+        toml: PathBuf,
+        aside: PathBuf,
+    },
+    Rename {
+        from: PathBuf,
+        to: PathBuf,
+    },
+    Restart(String),
+    /// Until the hub answers at this URL.
+    WaitHub(String),
     /// The prefix, all but `keep` (and the directories leading to them).
     RemovePrefix {
         prefix: PathBuf,
@@ -86,6 +101,24 @@ impl std::fmt::Display for Undo {
             }
             Undo::DeleteGroup(g) => write!(f, "delete the group {g}"),
             Undo::PurgePackages(p) => write!(f, "apt-get purge {}", p.join(" ")),
+            Undo::TljhConfigBack {
+                retired,
+                yaml,
+                toml,
+                aside,
+            } => write!(
+                f,
+                "put TLJH's {} back from {} (without hubcfg's note), keep {} as {}",
+                yaml.display(),
+                retired.display(),
+                toml.display(),
+                aside.display()
+            ),
+            Undo::Rename { from, to } => {
+                write!(f, "rename {} to {}", from.display(), to.display())
+            }
+            Undo::Restart(u) => write!(f, "restart {u}"),
+            Undo::WaitHub(url) => write!(f, "wait until TLJH's hub answers at {url}"),
             Undo::RemovePrefix { prefix, keep } if keep.is_empty() => {
                 write!(f, "remove {}", prefix.display())
             }
@@ -101,11 +134,20 @@ impl std::fmt::Display for Undo {
 /// first that fails (a re-run plans only what is left).
 pub fn execute(actions: &[Undo], m: &super::Machine, say: &mut dyn FnMut(&str)) -> Result<()> {
     for a in actions {
-        run_one(a, m).map_err(|e| {
+        let stopped = |e: Error| {
             Error::new(format!("uninstall stopped at `{a}`: {}", e.message)).with_hint(
                 "fix that, then run `hubcfg uninstall` again: it plans only what is left to undo",
             )
-        })?;
+        };
+        if let Undo::WaitHub(url) = a {
+            let took = (m.wait_hub)(url).map_err(stopped)?;
+            say(&format!(
+                "  done: TLJH's hub answers at {url} ({:.1}s)",
+                took.as_secs_f64()
+            ));
+            continue;
+        }
+        run_one(a, m).map_err(stopped)?;
         tracing::info!("uninstall: {a}");
         say(&format!("  done: {a}"));
     }
@@ -150,6 +192,24 @@ fn run_one(a: &Undo, m: &super::Machine) -> Result<()> {
         Undo::DeleteGroup(g) => m.accounts.delete_group(g),
         Undo::PurgePackages(p) => m.packages.purge(p),
         Undo::RemovePrefix { prefix, keep } => remove_all_but(prefix, keep),
+        Undo::TljhConfigBack {
+            retired,
+            yaml,
+            toml,
+            aside,
+        } => {
+            if toml.exists() {
+                fs_err::rename(toml, aside)?;
+            }
+            let text = fs_err::read_to_string(retired)?;
+            let mode = fs_err::metadata(retired)?.permissions().mode() & 0o7777;
+            let tljh = crate::migrate::apply::unretired_text(&text);
+            crate::fsutil::write_atomic(yaml, tljh.as_bytes(), mode)?;
+            fs_err::remove_file(retired).map_err(Into::into)
+        }
+        Undo::Rename { from, to } => fs_err::rename(from, to).map_err(Into::into),
+        Undo::Restart(u) => m.services.restart(u),
+        Undo::WaitHub(_) => Ok(()),
     }
 }
 

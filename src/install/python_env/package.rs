@@ -27,6 +27,23 @@ fn dist_info() -> String {
     format!("{MODULE}-{}.dist-info", env!("CARGO_PKG_VERSION"))
 }
 
+/// hubcfg's package and its dist-info (of any version) found in `site`.
+pub fn installed_in(site: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(site)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name == MODULE
+                || (name.starts_with(&format!("{MODULE}-")) && name.ends_with(".dist-info"))
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
 /// The hub venv's `lib/python3.X/site-packages`, once the venv exists.
 pub fn site_packages(hub_env: &Path) -> Option<PathBuf> {
     let lib = hub_env.join("lib");
