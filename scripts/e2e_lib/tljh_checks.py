@@ -134,6 +134,25 @@ def made(c):
 
 
 @scenario(machine="tljh")
+def tljh_adoption_stops_early(c):
+    """A step before the services step fails (a plugin spec that does not
+    install): TLJH's units and files were not touched, so nothing restarts;
+    the converted config.toml is set aside and TLJH's hub answers on."""
+    made_ = made(c)
+    p = c.prefix
+    r = c.sh(adoption_line(c) + " --plugin /root/no-such-plugin", check=False, timeout=1200)
+    out = r.stdout + r.stderr
+    expect(r.returncode != 0, f"bootstrap succeeded with a plugin that does not exist: {tail(out)}")
+    expect("TLJH plugins failed" in out, f"the plugins step did not fail: {tail(out, 25)}")
+    expect("bootstrap stopped before hubcfg's hub started, so the TLJH install was rolled back" in out and "nothing was restarted" in out, f"no early rollback said: {tail(out, 25)}")
+    expect("/tljh/jupyterhub_config.py" in c.sh("cat /etc/systemd/system/jupyterhub.service").stdout, "jupyterhub.service is not TLJH's")
+    kept = c.sh(f"ls {p}/config").stdout.split()
+    expect("config.yaml" in kept and "config.toml" not in kept and "config.toml.failed-adoption" in kept, f"config/ after the early stop: {kept}")
+    expect(c.hub_api_ok() and logged_in(c, made_["cookie"]), "TLJH's hub or its session cookie stopped working")
+    print("    " + "\n    ".join(r.stderr.splitlines()[-10:]))
+
+
+@scenario(machine="tljh")
 def tljh_adoption_rollback(c):
     made_ = made(c)
     p = c.prefix

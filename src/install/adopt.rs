@@ -2,7 +2,7 @@
 //! state stays where TLJH keeps it (our layout uses the same paths, and no
 //! step regenerates an existing file there), and TLJH's units, which the
 //! services step replaces (journaled, so uninstall puts them back), are put
-//! back by `roll_back` when hubcfg's hub does not answer. Touches
+//! back by `roll_back` when a step fails before hubcfg's hub answered. Touches
 //! `/etc/systemd/system` (the units), `state/traefik.toml` and
 //! `state/rules/dynamic.toml` (which our render step rewrites),
 //! `config/config.toml` (set aside) and the services.
@@ -129,10 +129,11 @@ impl Adoption {
         notes
     }
 
-    /// After the services step failed: TLJH's units and Traefik files back,
-    /// config.toml set aside (when this run wrote it; TLJH's config.yaml
-    /// was never moved), TLJH's proxy and hub restarted, and `url` answering
-    /// again. Returns the lines saying what was done.
+    /// After a step failed before hubcfg's hub answered: TLJH's units and
+    /// Traefik files back, config.toml set aside (when this run wrote it;
+    /// TLJH's config.yaml was never moved), and, when a file had to be put
+    /// back, TLJH's proxy and hub restarted and `url` answering again.
+    /// Returns the lines saying what was done.
     pub fn roll_back(
         &self,
         paths: &Paths,
@@ -151,6 +152,7 @@ impl Adoption {
                 done.push(format!("{} put back", s.path.display()));
             }
         }
+        let restart = !done.is_empty();
         if self.converted_here && paths.config_toml().exists() {
             let aside = paths.config_dir().join(SET_ASIDE);
             fs_err::rename(paths.config_toml(), &aside)?;
@@ -158,6 +160,15 @@ impl Adoption {
                 "config.toml set aside as {} (TLJH's config.yaml is in place; the next bootstrap converts it again)",
                 aside.display()
             ));
+        }
+        if !restart {
+            if !done.is_empty() {
+                done.push(
+                    "TLJH's units and Traefik files were not changed yet, so nothing was restarted: its hub ran on throughout"
+                        .into(),
+                );
+            }
+            return Ok(done);
         }
         if units_back {
             services.daemon_reload()?;
@@ -227,16 +238,27 @@ pub fn journal(paths: &Paths, found: &str) -> Result<()> {
     Ok(())
 }
 
-/// The error bootstrap ends with: a failed services step of an adoption
-/// rolls back first (waiting at least two minutes for TLJH's hub, which
-/// starts slower than a probe's `--hub-timeout` in tests).
-pub fn after_failure(adoption: Option<&Adoption>, failed: StepFailed, ctx: &Ctx) -> Error {
+/// The error bootstrap ends with: an adoption that failed before hubcfg's
+/// hub answered (`hub_answered`: the services step had passed) rolls back
+/// first (waiting at least two minutes for TLJH's hub, which starts slower
+/// than a probe's `--hub-timeout` in tests).
+pub fn after_failure(
+    adoption: Option<&Adoption>,
+    failed: StepFailed,
+    hub_answered: bool,
+    ctx: &Ctx,
+) -> Error {
     match adoption {
-        Some(a) if failed.step == Services::NAME => {
+        Some(a) if !hub_answered => {
             let url = crate::effective::load(ctx.paths).map(|e| crate::hub_probe::hub_api_url(&e));
+            let url = url.unwrap_or_else(|_| "http://127.0.0.1:80/hub/api".into());
             let wait = Duration::from_secs(ctx.args.hub_timeout.max(120));
-            let rollback = url.and_then(|url| a.roll_back(ctx.paths, ctx.services, &url, wait));
-            rolled_back_error(failed.error, rollback)
+            let rollback = a.roll_back(ctx.paths, ctx.services, &url, wait);
+            let lead = match failed.step == Services::NAME {
+                true => "hubcfg's hub did not answer",
+                false => "bootstrap stopped before hubcfg's hub started",
+            };
+            rolled_back_error(failed.error, lead, rollback)
         }
         _ => failed.error,
     }
@@ -244,19 +266,19 @@ pub fn after_failure(adoption: Option<&Adoption>, failed: StepFailed, ctx: &Ctx)
 
 /// The failed run's error with the rollback's outcome: it rolled back (and
 /// how), or the rollback failed too (and why).
-pub fn rolled_back_error(failed: Error, rollback: Result<Vec<String>>) -> Error {
+pub fn rolled_back_error(failed: Error, lead: &str, rollback: Result<Vec<String>>) -> Error {
     let (what, hint) = match rollback {
         Ok(lines) if lines.is_empty() => return failed,
         Ok(lines) => (
             format!(
-                "hubcfg's hub did not answer, so the TLJH install was rolled back:\n  {}",
+                "{lead}, so the TLJH install was rolled back:\n  {}",
                 lines.join("\n  ")
             ),
             "TLJH runs as before; fix the cause shown above, then run bootstrap again (it adopts the install again)",
         ),
         Err(e) => (
             format!(
-                "hubcfg's hub did not answer, and putting TLJH's install back failed too: {}",
+                "{lead}, and putting TLJH's install back failed too: {}",
                 crate::error::chain(&e)
             ),
             "TLJH's units are saved in state/journal-saved/ (`hubcfg uninstall` puts them back)",

@@ -144,6 +144,31 @@ fn roll_back_puts_tljh_s_units_and_files_back_sets_config_aside_and_waits() {
 }
 
 #[test]
+fn a_failure_before_any_tljh_file_changed_sets_config_aside_and_restarts_nothing() {
+    let t = TestEnv::new();
+    let units = tljh_machine(&t);
+    let a = Adoption::capture("x".into(), &t.paths, &units, true).unwrap();
+    std::fs::create_dir_all(t.paths.config_dir()).unwrap();
+    std::fs::write(t.paths.config_toml(), "# converted\n").unwrap();
+    // No hub answers at this URL: nothing may wait for one.
+    let lines = a
+        .roll_back(&t.paths, &t.services, "http://127.0.0.1:9/", Duration::ZERO)
+        .unwrap();
+    assert!(t.services.take_calls().is_empty());
+    assert!(!t.paths.config_toml().exists());
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("config.toml set aside as "),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("nothing was restarted"), "{lines:?}");
+    assert_eq!(
+        std::fs::read_to_string(units.join(HUB_UNIT)).unwrap(),
+        TLJH_HUB_UNIT
+    );
+}
+
+#[test]
 fn no_rollback_when_tljh_s_units_no_longer_run_the_hub() {
     let t = TestEnv::new();
     let units = tljh_machine(&t);
@@ -169,7 +194,11 @@ fn the_error_says_it_rolled_back_or_that_that_failed_too() {
                 "fix the cause, then run bootstrap again\n  Full log: /opt/tljh/installer.log",
             )
     };
-    let e = rolled_back_error(failed(), Ok(vec!["x put back".into()]));
+    let e = rolled_back_error(
+        failed(),
+        "hubcfg's hub did not answer",
+        Ok(vec!["x put back".into()]),
+    );
     assert!(
         e.message.starts_with("[15/16] Start Traefik"),
         "{}",
@@ -186,7 +215,11 @@ fn the_error_says_it_rolled_back_or_that_that_failed_too() {
         hint.contains("TLJH runs as before") && hint.contains("Full log:"),
         "{hint}"
     );
-    let e = rolled_back_error(failed(), Err(Error::new("restart failed")));
+    let e = rolled_back_error(
+        failed(),
+        "hubcfg's hub did not answer",
+        Err(Error::new("restart failed")),
+    );
     assert!(
         e.message
             .contains("putting TLJH's install back failed too: restart failed"),
@@ -194,6 +227,6 @@ fn the_error_says_it_rolled_back_or_that_that_failed_too() {
         e.message
     );
     assert!(e.hint.unwrap().contains("journal-saved"));
-    let e = rolled_back_error(failed(), Ok(vec![]));
+    let e = rolled_back_error(failed(), "hubcfg's hub did not answer", Ok(vec![]));
     assert!(!e.message.contains("rolled back"));
 }

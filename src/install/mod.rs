@@ -160,7 +160,16 @@ pub fn run(paths: &Paths, args: &BootstrapArgs, reporter: &dyn Reporter) -> Resu
         restarts: &[],
     };
     if let Err(failed) = run_steps(&ctx, &steps, stop_page_before, page, reporter, &log_path) {
-        return Err(adopt::after_failure(adoption.as_ref(), failed, &ctx));
+        let hub_answered = steps
+            .iter()
+            .take_while(|s| s.name() != failed.step)
+            .any(|s| s.name() == services::Services::NAME);
+        return Err(adopt::after_failure(
+            adoption.as_ref(),
+            failed,
+            hub_answered,
+            &ctx,
+        ));
     }
     if let Some(kept) = crate::migrate::apply::retire_after_bootstrap(paths)? {
         reporter.note(&format!(
