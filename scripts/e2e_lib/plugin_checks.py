@@ -163,3 +163,23 @@ def plugins_failure_keeps_the_hub(c):
     recorded = json.loads(c.sh(f"cat {state}/plugins.json").stdout)["specs"]
     expect(recorded == ["tljh-new-user", PLUGIN_DIR], f"the bad spec was recorded: {recorded}")
     expect(c.hub_api_ok() and _hub_pid(c) == before, "the hub from before stopped or restarted")
+
+
+@scenario()
+def plugins_removed(c):
+    """`hubcfg plugins remove` with the spec `hubcfg plugins` shows: the
+    spec leaves plugins.json, the package leaves hub/, and after a reload
+    the hub no longer runs its tljh_custom_jupyterhub_config."""
+    state = f"{c.prefix}/state"
+    r = c.hubcfg("plugins", "remove", PLUGIN_DIR, check=False)
+    expect(r.returncode == 0 and "uninstalled hubcfg-test-plugin from" in r.stdout, f"plugins remove exited {r.returncode}: {tail(r.stdout + r.stderr)}")
+    print("    " + "\n    ".join(r.stdout.splitlines()))
+    recorded = json.loads(c.sh(f"cat {state}/plugins.json").stdout)["specs"]
+    expect(recorded == ["tljh-new-user"], f"state/plugins.json after the removal: {recorded}")
+    listing = c.hubcfg("plugins").stdout
+    expect("hubcfg_test" not in listing and "new-user (tljh-new-user 0.1." in listing, f"hubcfg plugins after the removal:\n{listing}")
+    c.hubcfg("reload")
+    header = c.get("/hub/login").headers.get("X-Hubcfg-Test-Plugin")
+    expect(header is None, f"the removed plugin's trait is still in effect after reload (header {header!r})")
+    bad = c.hubcfg("plugins", "remove", "no-such-plugin", check=False)
+    expect(bad.returncode != 0 and "no TLJH plugin `no-such-plugin`" in bad.stderr, f"removing an unknown plugin: exit {bad.returncode}: {tail(bad.stdout + bad.stderr)}")

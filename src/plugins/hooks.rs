@@ -24,12 +24,10 @@ fn run(paths: &Paths, request: &Json, doing: &str) -> Result<Json> {
     match pyhub::run_with(&python, "plugins", request, doing, &opts)? {
         Reply::Ok(r) => Ok(r),
         Reply::Failed { kind, message } if kind == "plugin_failed" => {
-            Err(Error::new(format!("{doing}: {message}")).with_hint(format!(
-                "fix or upgrade the plugin and run bootstrap again (or remove it: \
-                 `{}/bin/pip uninstall` it, then delete its spec from {})",
-                paths.hub_env().display(),
-                super::state::path(paths).display()
-            )))
+            Err(Error::new(format!("{doing}: {message}")).with_hint(
+                "fix or upgrade the plugin and run bootstrap again, or remove it: \
+                 `sudo hubcfg plugins remove PACKAGE` (the name in parentheses above)",
+            ))
         }
         Reply::Failed { message, .. } => Err(Error::new(format!("{doing}: {message}"))),
     }

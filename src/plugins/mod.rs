@@ -2,13 +2,14 @@
 //! (`state`), the hooks run through hubcfg's Python package (`hooks`:
 //! `hubcfg_hub.plugins`, with cwd `$PREFIX/state` as TLJH's hub has), the
 //! config a plugin changed written back into config.toml (`config_diff`),
-//! the install steps (`step`), `hubcfg plugins` (`list`), and the plugins
-//! an adopted TLJH had installed (`found`).
+//! the install steps (`step`), `hubcfg plugins` (`list`, `remove`), and
+//! the plugins an adopted TLJH had installed (`found`).
 
 pub mod config_diff;
 pub mod found;
 pub mod hooks;
 pub mod list;
+pub mod remove;
 pub mod state;
 pub mod step;
 
