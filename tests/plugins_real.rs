@@ -142,5 +142,5 @@ fn the_runner_loads_the_plugin_runs_its_hooks_in_state_and_names_it_when_it_rais
             .contains("RuntimeError: hubcfg-test-plugin was told to fail in tljh_post_install"),
         "{e}"
     );
-    assert!(e.hint.unwrap().contains("plugins.json"));
+    assert!(e.hint.unwrap().contains("sudo hubcfg plugins remove"));
 }
