@@ -149,10 +149,10 @@ pub fn exists_error(toml: &Path) -> Error {
     ))
 }
 
-/// Renames `yaml` to `<yaml>.migrated-by-hubcfg` and puts a note at its
-/// top; returns the new name. The rename comes first, so the settings are
-/// never in no file.
+/// The note `retire_yaml` puts at the top: START, config.toml's path, then
+/// the rest of the first line and a second line.
 const NOTE_START: &str = "# hubcfg migrate converted this file to ";
+const NOTE_FIRST_END: &str = " and no longer reads it.";
 const NOTE_END: &str =
     "# Change settings there (`sudo hubcfg set KEY VALUE`); this copy is kept for reference.\n";
 
@@ -166,19 +166,19 @@ pub fn unretired_text(text: &str) -> &str {
         return text;
     };
     match rest.strip_prefix(NOTE_END) {
-        Some(tljh) if first.ends_with(" and no longer reads it.") => tljh,
+        Some(tljh) if first.ends_with(NOTE_FIRST_END) => tljh,
         _ => text,
     }
 }
 
+/// Renames `yaml` to `<yaml>.migrated-by-hubcfg` and puts a note at its
+/// top; returns the new name. The rename comes first, so the settings are
+/// never in no file.
 pub fn retire_yaml(yaml: &Path, toml: &Path) -> Result<PathBuf> {
     let to = migrated_name(yaml);
     fs_err::rename(yaml, &to)?;
     let text = fs_err::read_to_string(&to)?;
-    let note = format!(
-        "{NOTE_START}{} and no longer reads it.\n{NOTE_END}",
-        toml.display()
-    );
+    let note = format!("{NOTE_START}{}{NOTE_FIRST_END}\n{NOTE_END}", toml.display());
     crate::fsutil::write_atomic(&to, format!("{note}{text}").as_bytes(), file::CONFIG_MODE)?;
     Ok(to)
 }
