@@ -26,6 +26,16 @@ pub fn hub_api_url(effective: &Effective) -> String {
     format!("{scheme}://{host}:{port}{base}/hub/api")
 }
 
+/// The hub's API URL from the prefix's config, or from the defaults when
+/// that does not load (a rollback or an uninstall still waits for a hub).
+pub fn hub_api_url_or_default(paths: &crate::paths::Paths) -> String {
+    let eff = crate::effective::load(paths).unwrap_or_else(|_| {
+        Effective::from_tree(&crate::effective::defaults())
+            .expect("the defaults are a valid config")
+    });
+    hub_api_url(&eff)
+}
+
 /// Polls `url` until it answers 200 or `timeout` passes; the error says what
 /// the last attempt saw.
 pub fn wait_ready(url: &str, timeout: Duration) -> Result<Duration> {
@@ -60,6 +70,23 @@ mod tests {
     #[test]
     fn default_url() {
         assert_eq!(hub_api_url(&eff(json!({}))), "http://127.0.0.1:80/hub/api");
+    }
+
+    #[test]
+    fn a_config_that_does_not_load_gives_the_default_url() {
+        let t = tempfile::tempdir().unwrap();
+        let paths = crate::paths::Paths::new(t.path());
+        std::fs::create_dir_all(paths.config_dir()).unwrap();
+        std::fs::write(paths.config_toml(), "[http]\nport = 8080\n").unwrap();
+        assert_eq!(
+            hub_api_url_or_default(&paths),
+            "http://127.0.0.1:8080/hub/api"
+        );
+        std::fs::write(paths.config_toml(), "http = [not toml").unwrap();
+        assert_eq!(
+            hub_api_url_or_default(&paths),
+            "http://127.0.0.1:80/hub/api"
+        );
     }
 
     #[test]

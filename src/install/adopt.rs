@@ -250,8 +250,7 @@ pub fn after_failure(
 ) -> Error {
     match adoption {
         Some(a) if !hub_answered => {
-            let url = crate::effective::load(ctx.paths).map(|e| crate::hub_probe::hub_api_url(&e));
-            let url = url.unwrap_or_else(|_| "http://127.0.0.1:80/hub/api".into());
+            let url = crate::hub_probe::hub_api_url_or_default(ctx.paths);
             let wait = Duration::from_secs(ctx.args.hub_timeout.max(120));
             let rollback = a.roll_back(ctx.paths, ctx.services, &url, wait);
             let lead = match failed.step == Services::NAME {

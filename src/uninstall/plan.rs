@@ -316,8 +316,7 @@ pub fn plan(paths: &Paths, journal: &[Entry], m: &Machine, opts: &Opts) -> Resul
         .any(|e| matches!(e.change, Change::Adopted { .. }))
         && prefix_ours
     {
-        let url = crate::effective::load(paths).map(|e| crate::hub_probe::hub_api_url(&e));
-        let url = url.unwrap_or_else(|_| "http://127.0.0.1:80/hub/api".into());
+        let url = crate::hub_probe::hub_api_url_or_default(paths);
         super::adopted::plan_tljh_back(&mut plan, paths, url);
     } else {
         plan_prefix(&mut plan, paths, prefix_ours, opts);
