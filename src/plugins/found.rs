@@ -128,27 +128,7 @@ pub fn spec_of(name: &str, direct_url: Option<&str>) -> (Option<String>, String)
 
 /// The path of a `file://` URL, percent-decoded.
 fn local_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("file://")?;
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Some(PathBuf::from(String::from_utf8_lossy(&out).into_owned()))
+    reqwest::Url::parse(url).ok()?.to_file_path().ok()
 }
 
 /// Whether a given `--plugin` spec names the distribution `name` (then the

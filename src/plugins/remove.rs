@@ -26,17 +26,13 @@ pub fn plan(recorded: &[String], installed: &[Found], arg: &str) -> Result<Remov
     let arg = arg.trim();
     let dist = installed
         .iter()
-        .find(|f| f.spec.as_deref() == Some(arg) || names(arg, &f.name))
-        .map(|f| f.name.clone());
+        .find(|f| f.spec.as_deref() == Some(arg) || names(arg, &f.name));
     let goes = |s: &String| {
-        s == arg
-            || dist.as_deref().is_some_and(|d| names(s, d))
-            || installed
-                .iter()
-                .any(|f| Some(&f.name) == dist.as_ref() && f.spec.as_ref() == Some(s))
+        s == arg || dist.is_some_and(|d| names(s, &d.name) || d.spec.as_ref() == Some(s))
     };
     let (specs_gone, specs_left): (Vec<String>, Vec<String>) =
         recorded.iter().cloned().partition(goes);
+    let dist = dist.map(|f| f.name.clone());
     if dist.is_none() && specs_gone.is_empty() {
         return Err(Error::new(format!(
             "no TLJH plugin `{arg}`: it is neither a spec in state/plugins.json nor a plugin installed in the hub environment"
